@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install what the build needs from Debian, once.  Idempotent and fast when
+# everything is present (one dpkg-query), so the Makefile calls it every time.
+# Needs root (or sudo) only when something is missing.
+set -euo pipefail
+
+# Host tools: kernel build, BPF toolchain (clang/llvm 16 for -target bpf),
+# pahole for BTF, QEMU, cpio for the initramfs.
+host_pkgs=(
+	linux-source-6.12 make gcc libc6-dev bc flex bison libssl-dev
+	libelf-dev zlib1g-dev libzstd-dev libcap-dev pkg-config dwarves
+	python3 cpio xz-utils rsync git ccache kmod
+	clang-16 llvm-16 lld-16
+	gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+	qemu-system-arm ipxe-qemu
+)
+# arm64 static userspace: libbpf/bpftool link these, busybox is the VM shell.
+arm64_pkgs=(
+	libelf-dev:arm64 zlib1g-dev:arm64 libzstd-dev:arm64 busybox-static:arm64
+)
+
+missing() {
+	local p st
+	for p in "$@"; do
+		st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+		[ "$st" = installed ] || echo "$p"
+	done
+}
+
+sudo=
+[ "$(id -u)" = 0 ] || sudo=sudo
+
+need=$(missing "${host_pkgs[@]}" "${arm64_pkgs[@]}")
+[ -n "$need" ] || exit 0
+
+echo "  DEPS    installing: $(echo $need)"
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+	$sudo dpkg --add-architecture arm64
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q
+# shellcheck disable=SC2086
+$sudo apt-get install -y -q --no-install-recommends $need
+
+need=$(missing "${host_pkgs[@]}" "${arm64_pkgs[@]}")
+if [ -n "$need" ]; then
+	echo "deps: still missing after apt-get install: $need" >&2
+	exit 1
+fi

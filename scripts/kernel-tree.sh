@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Prepare the patched kernel source tree: Debian's linux-source-6.12 tarball,
+# our files overlaid (kernel/<path> and include/<path>, same paths as in the
+# kernel tree), then kernel/patches/*.patch applied in order.
+#
+# The tree is a git work tree whose first commit is the pristine tarball.  The
+# wanted tree is composed in a scratch index and checked out over the current
+# one, so only files whose content really changes get a new mtime.  That is
+# what keeps an out-of-tree rebuild after touching one of our files at a
+# minute or two instead of a full build.
+#
+# usage: kernel-tree.sh SRCDIR
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+src=${1:?usage: kernel-tree.sh SRCDIR}
+tarball=/usr/src/linux-source-6.12.tar.xz
+pkgver=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || true)
+
+die() { echo "kernel-tree: $*" >&2; exit 1; }
+
+[ -r "$tarball" ] || die "$tarball missing: run scripts/deps.sh"
+
+g() { git -C "$src" -c user.name=kvmtrap -c user.email=kvmtrap@invalid \
+	-c core.autocrlf=false -c advice.detachedHead=false "$@"; }
+
+# 1. Pristine tree, once per Debian package version.
+if [ "$(cat "$src/.kvmtrap-pristine" 2>/dev/null)" != "$pkgver" ]; then
+	echo "  TREE    unpacking linux-source-6.12 $pkgver"
+	rm -rf "$src" "$src.tmp"
+	mkdir -p "$src.tmp"
+	tar -xJf "$tarball" -C "$src.tmp" --strip-components=1
+	git -C "$src.tmp" init -q
+	# Debian's top .gitignore ignores everything; track the tree anyway.
+	git -C "$src.tmp" -c core.compression=0 -c core.looseCompression=0 \
+		add -f -A .
+	git -C "$src.tmp" -c user.name=kvmtrap -c user.email=kvmtrap@invalid \
+		commit -q -m "linux-source-6.12 $pkgver"
+	git -C "$src.tmp" tag pristine
+	echo "$pkgver" >"$src.tmp/.kvmtrap-pristine"
+	mv "$src.tmp" "$src"
+fi
+
+# 2. Compose the wanted tree in a scratch index.
+export GIT_INDEX_FILE="$src/.git/kvmtrap-index"
+rm -f "$GIT_INDEX_FILE"
+g read-tree pristine
+
+overlay() {
+	local base=$1 prefix=$2 f rel blob mode
+	[ -d "$top/$base" ] || return 0
+	while IFS= read -r -d '' f; do
+		rel=${f#"$top/$base/"}
+		case "$rel" in
+		configs/* | patches/*) [ "$base" = kernel ] && continue ;;
+		esac
+		blob=$(g hash-object -w -- "$f")
+		mode=100644
+		[ -x "$f" ] && mode=100755
+		g update-index --add --cacheinfo "$mode,$blob,$prefix$rel"
+	done < <(find "$top/$base" -type f ! -name '*.orig' ! -name '*~' -print0 | sort -z)
+}
+overlay kernel ""
+overlay include include/
+
+for p in "$top"/kernel/patches/*.patch; do
+	[ -e "$p" ] || continue
+	if ! g apply --cached --whitespace=nowarn "$p" 2>"$src/.git/apply.err"; then
+		cat "$src/.git/apply.err" >&2
+		die "patch does not apply: kernel/patches/$(basename "$p")"
+	fi
+done
+tree=$(g write-tree)
+unset GIT_INDEX_FILE
+
+# 3. Check it out; unchanged files keep their mtimes.
+if [ "$(g rev-parse -q --verify 'HEAD^{tree}')" != "$tree" ]; then
+	commit=$(echo "kvmtrap overlay and patches" |
+		g commit-tree "$tree" -p pristine)
+	g checkout -q -f "$commit"
+	echo "  TREE    $(g diff --stat pristine HEAD | tail -n 1 | sed 's/^ *//')"
+fi
+# A stray edit in the tree would silently diverge from the repository.
+g reset -q --hard HEAD
