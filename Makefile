@@ -13,6 +13,7 @@
 
 .DELETE_ON_ERROR:
 .SUFFIXES:
+.SECONDARY:
 SHELL := /bin/bash
 
 TOP      := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
@@ -65,3 +66,156 @@ tree: deps
 kernel: tree
 	$(Q)KCC="$(KCC)" JOBS=$(JOBS) V=$(V) \
 		$(TOP)/scripts/kernel-build.sh $(KSRC) $(KOBJ) $(KFRAGS)
+
+# ---------------------------------------------------------------------------
+# arm64 userspace, built from the same kernel tree.  The steps that delegate
+# to the tree's own Makefiles (libbpf, bpftool, KVM selftests) are phony and
+# rely on those Makefiles to be incremental; our own files below use plain
+# file rules in a second make pass, once the kernel and tools exist.
+
+A64         := $(B)/arm64
+LIBBPF_OUT  := $(A64)/libbpf
+LIBBPF_A    := $(LIBBPF_OUT)/libbpf.a
+LIBBPF_INC  := $(LIBBPF_OUT)/include
+HBPFTOOL    := $(B)/host/bpftool/bootstrap/bpftool
+BPFTOOL     := $(A64)/bpftool/bpftool
+KVMST_SRC   := $(KSRC)/tools/testing/selftests/kvm
+KVMST       := $(A64)/kvm-selftests
+BUSYBOX     := /bin/busybox
+INITRAMFS   := $(A64)/initramfs-$(KFLAVOUR).cpio.gz
+SELFTESTS_OUT := $(A64)/selftests
+
+# Upstream KVM selftests run in the VM as a regression gate.
+KVM_TESTS := aarch64/hypercalls aarch64/smccc_filter aarch64/psci_test \
+	aarch64/vcpu_width_config kvm_create_max_vcpus set_memory_region_test \
+	kvm_binary_stats_test guest_print_test
+
+# Our in-VM selftests: selftests/<name>.c, plus <name>.bpf.c when it has a
+# BPF side (built into <name>.skel.h).
+SELFTESTS := $(basename $(filter-out %.bpf.c,$(notdir $(wildcard $(TOP)/selftests/*.c))))
+
+.PHONY: libbpf bpftool host-bpftool kvm-selftests tools initramfs selftests
+tools: libbpf host-bpftool bpftool kvm-selftests
+
+libbpf: kernel
+	@mkdir -p $(LIBBPF_OUT)
+	$(Q)$(MAKE) -s -C $(KSRC)/tools/lib/bpf ARCH=arm64 CROSS_COMPILE=$(CROSS) \
+		CC="$(KCC)" OUTPUT=$(LIBBPF_OUT)/ DESTDIR=$(LIBBPF_OUT) prefix= \
+		$(LIBBPF_A) install_headers >/dev/null
+
+# Host bpftool: only the bootstrap (gen skeleton, btf dump) is needed on the
+# host, and it has no optional dependencies.
+host-bpftool: kernel
+	@mkdir -p $(B)/host/bpftool
+	$(Q)$(MAKE) -s -C $(KSRC)/tools/bpf/bpftool OUTPUT=$(B)/host/bpftool/ \
+		bootstrap >/dev/null
+
+# Static arm64 bpftool for the VM.  Host llvm/libbfd must not leak into an
+# arm64 binary, so JIT disassembly is left out.
+bpftool: kernel
+	@mkdir -p $(A64)/bpftool
+	$(Q)$(MAKE) -s -C $(KSRC)/tools/bpf/bpftool ARCH=arm64 CROSS_COMPILE=$(CROSS) \
+		OUTPUT=$(A64)/bpftool/ EXTRA_LDFLAGS=-static \
+		LLVM_CONFIG=/nonexistent CLANG=$(CLANG) LLVM_STRIP=$(LLVM_STRIP) \
+		VMLINUX_BTF=$(KOBJ)/vmlinux feature-libbfd=0 feature-libcap=0 \
+		>/dev/null
+
+kvm-selftests: kernel
+	@mkdir -p $(KVMST)/tools
+	$(Q)$(MAKE) -s -C $(KVMST_SRC) ARCH=arm64 CROSS_COMPILE=$(CROSS) \
+		OUTPUT=$(KVMST) abs_objdir=$(KVMST) LDFLAGS=-static \
+		KHDR_INCLUDES="-isystem $(KHDR)" \
+		$(addprefix $(KVMST)/,$(KVM_TESTS)) >/dev/null
+
+selftests initramfs: tools
+	$(Q)$(MAKE) --no-print-directory -f $(TOP)/Makefile stage2-$@
+
+# ---------------------------------------------------------------------------
+# Stage 2: our own files, as plain file rules.
+
+VMLINUX_H := $(A64)/vmlinux.h
+BPF_CFLAGS := -target bpf -g -O2 -Wall -D__TARGET_ARCH_arm64 \
+	-I$(A64) -I$(LIBBPF_INC) -I$(TOP)/selftests -I$(TOP)/include
+ST_CFLAGS := -Wall -Wstrict-prototypes -Wuninitialized -O2 -g -std=gnu99 -MD -MP \
+	-DCONFIG_64BIT -U_FORTIFY_SOURCE -fno-builtin-memcmp -fno-builtin-memcpy \
+	-fno-builtin-memset -fno-builtin-strnlen -fno-stack-protector -fno-PIE \
+	-fno-strict-aliasing \
+	-I$(TOP)/selftests -I$(SELFTESTS_OUT) -I$(TOP)/include \
+	-I$(KSRC)/tools/include -I$(KSRC)/tools/arch/arm64/include \
+	-I$(KVMST_SRC)/include -I$(KVMST_SRC)/include/aarch64 \
+	-I$(KSRC)/tools/testing/selftests \
+	-I$(KVMST)/tools/arch/arm64/include/generated \
+	-I$(LIBBPF_INC) -isystem $(KHDR)
+ST_LDLIBS := $(LIBBPF_A) -lelf -lz -lzstd -ldl -pthread
+LIBKVM_OBJS = $(shell find $(KVMST)/lib -name '*.o')
+
+SKELS := $(patsubst %.bpf.c,$(SELFTESTS_OUT)/%.skel.h,\
+	$(filter-out %_fail.bpf.c,$(notdir $(wildcard $(TOP)/selftests/*.bpf.c))))
+SELFTEST_BINS := $(addprefix $(SELFTESTS_OUT)/,$(SELFTESTS))
+
+.PHONY: stage2-selftests stage2-initramfs
+stage2-selftests: $(SELFTEST_BINS)
+stage2-initramfs: $(INITRAMFS)
+
+# Rewritten only when the BTF changes, so a relink does not rebuild every
+# BPF object.
+$(VMLINUX_H): $(KOBJ)/vmlinux $(HBPFTOOL)
+	@echo "  GEN     $(@F)"
+	$(Q)$(HBPFTOOL) btf dump file $< format c >$@.tmp
+	$(Q)if cmp -s $@.tmp $@; then rm $@.tmp; touch -r $< $@; else mv $@.tmp $@; fi
+
+$(SELFTESTS_OUT)/%.bpf.o: $(TOP)/selftests/%.bpf.c $(VMLINUX_H) $(LIBBPF_A) | $(SELFTESTS_OUT)
+	@echo "  BPF     $(@F)"
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MD -MP -c $< -o $@
+
+$(SELFTESTS_OUT)/%.skel.h: $(SELFTESTS_OUT)/%.bpf.o $(HBPFTOOL)
+	@echo "  SKEL    $(@F)"
+	$(Q)$(HBPFTOOL) gen skeleton $< name $(subst -,_,$*) >$@
+
+$(SELFTESTS_OUT)/%.o: $(TOP)/selftests/%.c $(SKELS) $(LIBBPF_A) | $(SELFTESTS_OUT)
+	@echo "  CC      $(@F)"
+	$(Q)$(ACC) $(ST_CFLAGS) -c $< -o $@
+
+$(SELFTESTS_OUT)/%: $(SELFTESTS_OUT)/%.o $(LIBBPF_A)
+	@echo "  LD      $(@F)"
+	$(Q)$(ACC) -static -o $@ $< $(LIBKVM_OBJS) $(ST_LDLIBS)
+
+$(SELFTESTS_OUT):
+	$(Q)mkdir -p $@
+
+-include $(wildcard $(SELFTESTS_OUT)/*.d)
+
+$(INITRAMFS): $(SELFTEST_BINS) $(BPFTOOL) $(BUSYBOX) $(TOP)/scripts/mkinitramfs.sh \
+		$(TOP)/scripts/vm/init $(TOP)/scripts/vm/run-tests \
+		$(addprefix $(KVMST)/,$(KVM_TESTS))
+	$(Q)$(TOP)/scripts/mkinitramfs.sh $@ $(BUSYBOX) $(BPFTOOL) $(TOP)/scripts/vm \
+		--selftests $(SELFTEST_BINS) --kvm $(KVMST) $(KVM_TESTS)
+
+# ---------------------------------------------------------------------------
+# Running the VM.
+
+VMRUN = $(TOP)/scripts/vm-run.sh --kernel $(KIMAGE) --initramfs $(INITRAMFS) \
+	--timeout $(TIMEOUT)
+MODE ?= vhe
+
+.PHONY: check demo vm-run vm-shell clean distclean
+check: initramfs
+	$(Q)VMRUN="$(VMRUN)" $(TOP)/scripts/check.sh $(KOBJ)/kvmtrap-version $(B) $(MODES)
+
+demo: initramfs
+	$(Q)$(VMRUN) --mode $(MODE) --log $(B)/vm-demo.log -- \
+		'echo "kvmtrap demo on $$(uname -r), KVM $(MODE) mode"; \
+		 /usr/libexec/kvmtrap/selftests/kvmtrap_default'
+
+vm-run: initramfs
+	$(if $(CMD),,$(error usage: make vm-run CMD='shell command' [MODE=nvhe]))
+	$(Q)$(VMRUN) --mode $(MODE) --log $(B)/vm-run.log -- '$(subst ','\'',$(CMD))'
+
+vm-shell: initramfs
+	$(Q)$(VMRUN) --mode $(MODE) --log $(B)/vm-shell.log --shell
+
+clean:
+	rm -rf $(A64) $(B)/host $(B)/*.log
+
+distclean:
+	rm -rf $(B)

@@ -11,7 +11,7 @@ set -euo pipefail
 host_pkgs=(
 	linux-source-6.12 make gcc libc6-dev bc flex bison libssl-dev
 	libelf-dev zlib1g-dev libzstd-dev libcap-dev pkg-config dwarves
-	python3 cpio xz-utils rsync git ccache kmod
+	python3 cpio gzip file xz-utils git ccache
 	clang-16 llvm-16 lld-16
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 	qemu-system-arm ipxe-qemu
@@ -21,11 +21,19 @@ arm64_pkgs=(
 	libelf-dev:arm64 zlib1g-dev:arm64 libzstd-dev:arm64 busybox-static:arm64
 )
 
+# A package counts for the host when installed for the native architecture
+# or "all"; a name with an explicit :arch counts only for that one.
 missing() {
-	local p st
+	local p want
+	local native
+	native=$(dpkg --print-architecture)
 	for p in "$@"; do
-		st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
-		[ "$st" = installed ] || echo "$p"
+		case "$p" in
+		*:*) want="${p#*:}" ;;
+		*) want="$native|all" ;;
+		esac
+		dpkg-query -W -f='${Architecture} ${db:Status-Status}\n' "$p" 2>/dev/null |
+			grep -Eq "^($want) installed$" || echo "$p"
 	done
 }
 

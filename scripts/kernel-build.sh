@@ -28,7 +28,7 @@ obj=$(cd "$obj" && pwd)
 
 kmake() {
 	make -C "$src" O="$obj" ARCH=arm64 CROSS_COMPILE="$cross" CC="$kcc" \
-		KBUILD_BUILD_USER=kvmtrap KBUILD_BUILD_HOST=kvmtrap \
+		KBUILD_BUILD_USER=kvmtrap KBUILD_BUILD_HOST=kvmtrap LOCALVERSION= \
 		-j"$jobs" ${V:+V=$V} "$@"
 }
 

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check: boot the test VM once per KVM mode, run every suite in it, and
+# print one summary line per suite and mode, then the overall count.
+#
+# usage: check.sh VERSIONFILE BUILDDIR MODE...    env: VMRUN (vm-run.sh + args)
+set -uo pipefail
+
+verfile=$1 b=$2
+shift 2
+read -r ver rel pkg <"$verfile"
+echo "kvmtrap check: Linux $ver ($rel) from Debian linux-source-6.12 $pkg; modes: $*"
+
+status=0
+for mode in "$@"; do
+	log=$b/vm-check-$mode.log
+	echo "=== $mode: booting (console: $log)"
+	$VMRUN --mode "$mode" --log "$log" -- "run-tests $mode" || status=1
+done
+
+# One line per suite and mode, from the TAP the VM printed.
+echo "=== summary (kernel $rel)"
+pass=0 fail=0 skip=0
+for mode in "$@"; do
+	log=$b/vm-check-$mode.log
+	[ -f "$log" ] || continue
+	while read -r suite p f s; do
+		printf '  %-4s %-8s pass:%-3s fail:%-3s skip:%s\n' "$mode" "$suite" "$p" "$f" "$s"
+		pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+	done < <(awk '
+		/^# suite: / { suite = $3 }
+		/^# Totals: / {
+			split($3, p, ":"); split($4, f, ":"); split($5, s, ":")
+			print suite, p[2], f[2], s[2]
+		}' "$log")
+	grep -E '^not ok ' "$log" | sed "s/^/  $mode: /"
+done
+# A mode whose VM died before its report counts as a failure too.
+[ $status = 0 ] || [ $fail -gt 0 ] || fail=$((fail + 1))
+echo "check: $pass passed, $fail failed, $skip skipped"
+exit $status

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build the test VM's initramfs: busybox, bpftool, our /init and test runner,
+# our selftests, and the upstream KVM selftests with their list.  All static
+# arm64 binaries; owned by root in the archive whoever builds it.
+#
+# usage: mkinitramfs.sh OUT.cpio.gz BUSYBOX BPFTOOL SCRIPTDIR \
+#            --selftests FILE... --kvm KVMDIR TEST...
+set -euo pipefail
+
+out=$1 busybox=$2 bpftool=$3 vmdir=$4
+shift 4
+root=$out.d
+rm -rf "$root"
+lib=$root/usr/libexec/kvmtrap
+mkdir -p "$root"/{bin,sbin,etc/kvmtrap,usr/bin,usr/sbin,root} "$lib/selftests" "$lib/kvm"
+
+install -m 755 "$busybox" "$root/bin/busybox"
+install -m 755 "$bpftool" "$root/usr/sbin/bpftool"
+install -m 755 "$vmdir/init" "$root/init"
+install -m 755 "$vmdir/run-tests" "$lib/run-tests"
+
+where=
+kvmdir=
+for a in "$@"; do
+	case "$a" in
+	--selftests) where=self; continue ;;
+	--kvm) where=kvmdir; continue ;;
+	esac
+	case "$where" in
+	self) install -m 755 "$a" "$lib/selftests/" ;;
+	kvmdir) kvmdir=$a; where=kvm ;;
+	kvm)
+		mkdir -p "$lib/kvm/$(dirname "$a")"
+		install -m 755 "$kvmdir/$a" "$lib/kvm/$a"
+		echo "$a" >>"$lib/kvm/list"
+		;;
+	*) echo "mkinitramfs: stray argument $a" >&2; exit 2 ;;
+	esac
+done
+
+for f in "$root/bin/busybox" "$root/usr/sbin/bpftool" "$lib"/selftests/* "$lib"/kvm/*/* "$lib"/kvm/*; do
+	[ -f "$f" ] && [ -x "$f" ] || continue
+	if file -b "$f" | grep -q 'ELF' && ! file -b "$f" | grep -q 'ARM aarch64.*statically linked'; then
+		echo "mkinitramfs: $f is not a static arm64 binary: $(file -b "$f")" >&2
+		exit 1
+	fi
+done
+
+(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -6 >"$out.tmp"
+mv "$out.tmp" "$out"
+echo "  CPIO    $out ($(du -h "$out" | cut -f1))"
