@@ -27,7 +27,7 @@ mkdir -p "$obj"
 obj=$(cd "$obj" && pwd)
 
 kmake() {
-	make -C "$src" O="$obj" ARCH=arm64 CROSS_COMPILE="$cross" CC="$kcc" \
+	make --no-print-directory -C "$src" O="$obj" ARCH=arm64 CROSS_COMPILE="$cross" CC="$kcc" \
 		KBUILD_BUILD_USER=kvmtrap KBUILD_BUILD_HOST=kvmtrap LOCALVERSION= \
 		-j"$jobs" ${V:+V=$V} "$@"
 }

@@ -16,6 +16,8 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 src=${1:?usage: kernel-tree.sh SRCDIR}
+mkdir -p "$(dirname "$src")"
+src=$(cd "$(dirname "$src")" && pwd)/$(basename "$src")
 tarball=/usr/src/linux-source-6.12.tar.xz
 pkgver=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || true)
 
