@@ -82,7 +82,8 @@ if [ "$(g rev-parse -q --verify 'HEAD^{tree}')" != "$tree" ]; then
 	commit=$(echo "kvmtrap overlay and patches" |
 		g commit-tree "$tree" -p pristine)
 	g checkout -q -f "$commit"
-	echo "  TREE    $(g diff --stat pristine HEAD | tail -n 1 | sed 's/^ *//')"
+	stat=$(g diff --shortstat pristine HEAD | sed 's/^ *//')
+	echo "  TREE    ${stat:-pristine linux-source-6.12}"
 fi
 # A stray edit in the tree would silently diverge from the repository.
 g reset -q --hard HEAD
