@@ -209,7 +209,7 @@ demo: initramfs
 
 vm-run: initramfs
 	$(if $(CMD),,$(error usage: make vm-run CMD='shell command' [MODE=nvhe]))
-	$(Q)$(VMRUN) --mode $(MODE) --log $(B)/vm-run.log -- '$(subst ','\'',$(CMD))'
+	$(Q)$(VMRUN) --mode $(MODE) --log $(B)/vm-run.log -- '$(subst ','\'',$(value CMD))'
 
 vm-shell: initramfs
 	$(Q)$(VMRUN) --mode $(MODE) --log $(B)/vm-shell.log --shell
