@@ -45,6 +45,7 @@ KHDR     := $(KOBJ)/usr/include
 # made relative to the top so that a clone elsewhere still hits.
 export CCACHE_BASEDIR := $(TOP)
 export CCACHE_NOHASHDIR := 1
+export CCACHE_DIR ?= $(HOME)/.cache/ccache
 CCACHE   := $(shell command -v ccache 2>/dev/null)
 KCC      := $(if $(CCACHE),ccache )$(ACC)
 
@@ -158,11 +159,11 @@ stage2-selftests: $(SELFTEST_BINS)
 stage2-initramfs: $(INITRAMFS)
 
 # Rewritten only when the BTF changes, so a relink does not rebuild every
-# BPF object.
+# BPF object (the dump itself reruns after each relink; it takes a second).
 $(VMLINUX_H): $(KOBJ)/vmlinux $(HBPFTOOL)
 	@echo "  GEN     $(@F)"
 	$(Q)$(HBPFTOOL) btf dump file $< format c >$@.tmp
-	$(Q)if cmp -s $@.tmp $@; then rm $@.tmp; touch -r $< $@; else mv $@.tmp $@; fi
+	$(Q)if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
 
 $(SELFTESTS_OUT)/%.bpf.o: $(TOP)/selftests/%.bpf.c $(VMLINUX_H) $(LIBBPF_A) | $(SELFTESTS_OUT)
 	@echo "  BPF     $(@F)"
