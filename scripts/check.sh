@@ -4,15 +4,30 @@
 # make check: boot the test VM once per KVM mode, run every suite in it, and
 # print one summary line per suite and mode, then the overall count.
 #
+# Host tests (selftests/host/*) run first, on the build machine.
+#
 # usage: check.sh VERSIONFILE BUILDDIR MODE...    env: VMRUN (vm-run.sh + args)
 set -uo pipefail
 
+top=$(cd "$(dirname "$0")/.." && pwd)
 verfile=$1 b=$2
 shift 2
 read -r ver rel pkg <"$verfile"
 echo "kvmtrap check: Linux $ver ($rel) from Debian linux-source-6.12 $pkg; modes: $*"
 
 status=0
+echo "=== host tests"
+{
+	hs=0
+	echo "# suite: host"
+	for t in "$top"/selftests/host/*; do
+		[ -x "$t" ] || continue
+		echo "# $(basename "$t")"
+		"$t" || hs=1
+	done
+	exit $hs
+} 2>&1 | tee "$b/host-check.log"
+[ "${PIPESTATUS[0]}" = 0 ] || status=1
 for mode in "$@"; do
 	log=$b/vm-check-$mode.log
 	echo "=== $mode: booting (console: $log)"
@@ -22,8 +37,9 @@ done
 # One line per suite and mode, from the TAP the VM printed.
 echo "=== summary (kernel $rel)"
 pass=0 fail=0 skip=0
-for mode in "$@"; do
+for mode in host "$@"; do
 	log=$b/vm-check-$mode.log
+	[ $mode = host ] && log=$b/host-check.log
 	[ -f "$log" ] || continue
 	while read -r suite p f s; do
 		printf '  %-4s %-8s pass:%-3s fail:%-3s skip:%s\n' "$mode" "$suite" "$p" "$f" "$s"

@@ -9,7 +9,8 @@
 # whole console goes to the log file; what the job prints (not the kernel's
 # own lines) is echoed live.  The run fails when the job fails, when no
 # result is reported (crash, hang, timeout), or when the kernel log shows a
-# WARNING, BUG, Oops, KASAN, lockdep, RCU stall or kmemleak report.
+# WARNING, BUG, Oops, KASAN, lockdep, RCU stall or kmemleak report
+# (scripts/vm-log-check.sh).
 #
 # usage: vm-run.sh [options] [--] [SHELL COMMAND]
 #   --kernel IMAGE --initramfs CPIO   what to boot (required)
@@ -89,19 +90,10 @@ if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
 	echo "vm-run: timed out after ${tmo}s ($mode); console: $log" >&2
 	fail=1
 fi
-rc=$(sed -n 's/^KVMTRAP-RESULT: \([0-9]*\)$/\1/p' "$log" | tail -n 1)
-if [ -z "$rc" ]; then
-	echo "vm-run: the VM reported no result ($mode, qemu exit $qrc); console: $log" >&2
-	tail -n 30 "$log" >&2
+if ! rc=$("$(dirname "$0")/vm-log-check.sh" "$log"); then
+	echo "vm-run: failed run ($mode, qemu exit $qrc); console: $log" >&2
 	fail=1
 	rc=1
-fi
-# Kernel splats anywhere in the log, live console or the final dmesg dump.
-splat='^\[ *[0-9]+\.[0-9]+\] .*(WARNING:|BUG:|Oops|Unable to handle kernel|Kernel panic|Call trace:|INFO: task .* blocked|rcu: INFO|self-detected stall|new suspected memory leaks)|^unreferenced object'
-if grep -Eq "$splat" "$log"; then
-	echo "vm-run: kernel reported a problem ($mode); console: $log" >&2
-	grep -E -m 20 "$splat" "$log" | sort -u >&2
-	fail=1
 fi
 [ "$fail" = 0 ] || { [ "$rc" != 0 ] && exit "$rc"; exit 1; }
 exit "$rc"
