@@ -46,8 +46,6 @@ KHDR     := $(KOBJ)/usr/include
 export CCACHE_BASEDIR := $(TOP)
 export CCACHE_NOHASHDIR := 1
 export CCACHE_DIR ?= $(HOME)/.cache/ccache
-CCACHE   := $(shell command -v ccache 2>/dev/null)
-KCC      := $(if $(CCACHE),ccache )$(ACC)
 
 ifeq ($(V),1)
 Q :=
@@ -65,7 +63,7 @@ tree: deps
 	$(Q)$(TOP)/scripts/kernel-tree.sh $(KSRC)
 
 kernel: tree
-	$(Q)KCC="$(KCC)" JOBS=$(JOBS) V=$(V) \
+	$(Q)JOBS=$(JOBS) V=$(V) \
 		$(TOP)/scripts/kernel-build.sh $(KSRC) $(KOBJ) $(KFRAGS)
 
 # ---------------------------------------------------------------------------
@@ -101,7 +99,7 @@ tools: libbpf host-bpftool bpftool kvm-selftests
 libbpf: kernel
 	@mkdir -p $(LIBBPF_OUT)
 	$(Q)$(MAKE) -s -C $(KSRC)/tools/lib/bpf ARCH=arm64 CROSS_COMPILE=$(CROSS) \
-		CC="$(KCC)" OUTPUT=$(LIBBPF_OUT)/ DESTDIR=$(LIBBPF_OUT) prefix= \
+		OUTPUT=$(LIBBPF_OUT)/ DESTDIR=$(LIBBPF_OUT) prefix= \
 		$(LIBBPF_A) install_headers >/dev/null
 
 # Host bpftool: only the bootstrap (gen skeleton, btf dump) is needed on the

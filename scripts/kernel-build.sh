@@ -10,7 +10,7 @@
 # (unmet dependency, renamed symbol) stops the build here.
 #
 # usage: kernel-build.sh SRCDIR OBJDIR FRAGMENT...
-# env:   CROSS_COMPILE, KCC (compiler, may be "ccache ..."), JOBS, V
+# env:   CROSS_COMPILE, KCC (compiler; default: ccache + cross gcc), JOBS, V
 set -euo pipefail
 
 src=${1:?usage: kernel-build.sh SRCDIR OBJDIR FRAGMENT...}
@@ -20,7 +20,13 @@ frags=("$@")
 [ ${#frags[@]} -gt 0 ] || { echo "kernel-build: no config fragment" >&2; exit 1; }
 
 cross=${CROSS_COMPILE:-aarch64-linux-gnu-}
-kcc=${KCC:-${cross}gcc}
+# Decided here, after deps.sh ran, so a first build on a fresh machine uses
+# the same compiler command as the next ones (a changed CC rebuilds all).
+if [ -z "${KCC:-}" ] && command -v ccache >/dev/null; then
+	kcc="ccache ${cross}gcc"
+else
+	kcc=${KCC:-${cross}gcc}
+fi
 jobs=${JOBS:-$(nproc)}
 
 mkdir -p "$obj"
