@@ -199,7 +199,7 @@ MODE ?= vhe
 
 .PHONY: check demo vm-run vm-shell clean distclean
 check: initramfs
-	$(Q)VMRUN="$(VMRUN)" $(TOP)/scripts/check.sh $(KOBJ)/kvmtrap-version $(B) $(MODES)
+	$(Q)VMRUN="$(VMRUN)" $(TOP)/scripts/check.sh $(KOBJ)/kvmtrap-version $(B)/check-$(KFLAVOUR) $(MODES)
 
 demo: initramfs
 	$(Q)$(VMRUN) --mode $(MODE) --log $(B)/vm-demo.log -- \

@@ -6,15 +6,18 @@
 #
 # Host tests (selftests/host/*) run first, on the build machine.
 #
-# usage: check.sh VERSIONFILE BUILDDIR MODE...    env: VMRUN (vm-run.sh + args)
+# usage: check.sh VERSIONFILE LOGPREFIX MODE...   env: VMRUN (vm-run.sh + args)
+# Logs: LOGPREFIX-host.log and LOGPREFIX-MODE.log (the VM console).
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-verfile=$1 b=$2
+verfile=$1 logp=$2
 shift 2
 read -r ver rel pkg <"$verfile"
 echo "kvmtrap check: Linux $ver ($rel) from Debian linux-source-6.12 $pkg; modes: $*"
 
+# A stale log of an earlier run must never be counted for this one.
+rm -f "$logp"-*.log
 status=0
 echo "=== host tests"
 {
@@ -26,10 +29,10 @@ echo "=== host tests"
 		"$t" || hs=1
 	done
 	exit $hs
-} 2>&1 | tee "$b/host-check.log"
+} 2>&1 | tee "$logp-host.log"
 [ "${PIPESTATUS[0]}" = 0 ] || status=1
 for mode in "$@"; do
-	log=$b/vm-check-$mode.log
+	log=$logp-$mode.log
 	echo "=== $mode: booting (console: $log)"
 	$VMRUN --mode "$mode" --log "$log" -- "run-tests $mode" || status=1
 done
@@ -38,8 +41,7 @@ done
 echo "=== summary (kernel $rel)"
 pass=0 fail=0 skip=0
 for mode in host "$@"; do
-	log=$b/vm-check-$mode.log
-	[ $mode = host ] && log=$b/host-check.log
+	log=$logp-$mode.log
 	[ -f "$log" ] || continue
 	while read -r suite p f s; do
 		printf '  %-4s %-8s pass:%-3s fail:%-3s skip:%s\n' "$mode" "$suite" "$p" "$f" "$s"
