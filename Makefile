@@ -4,7 +4,7 @@
 #
 #   make check            build all, run every suite in the VM (VHE and nVHE)
 #   make demo             boot the VM and run the kvmtrap selftest, verbosely
-#   make vm-run CMD='..'  boot the VM, run one shell command, pass its status
+#   make vm-run CMD='..'  boot the VM, run one shell command, fail if it fails
 #   make vm-shell         boot the VM with an interactive shell
 #   make kernel | initramfs | selftests | clean | distclean
 #
@@ -80,9 +80,11 @@ HBPFTOOL    := $(B)/host/bpftool/bootstrap/bpftool
 BPFTOOL     := $(A64)/bpftool/bpftool
 KVMST_SRC   := $(KSRC)/tools/testing/selftests/kvm
 KVMST       := $(A64)/kvm-selftests
-BUSYBOX     := /bin/busybox
-INITRAMFS   := $(A64)/initramfs-$(KFLAVOUR).cpio.gz
-SELFTESTS_OUT := $(A64)/selftests
+BUSYBOX     := $(A64)/busybox/bin/busybox
+# What is built against one kernel's BTF or headers is kept per flavour.
+AF          := $(A64)/$(KFLAVOUR)
+INITRAMFS   := $(AF)/initramfs.cpio.gz
+SELFTESTS_OUT := $(AF)/selftests
 
 # Upstream KVM selftests run in the VM as a regression gate.
 KVM_TESTS := aarch64/hypercalls aarch64/smccc_filter aarch64/psci_test \
@@ -132,9 +134,9 @@ selftests initramfs: tools
 # ---------------------------------------------------------------------------
 # Stage 2: our own files, as plain file rules.
 
-VMLINUX_H := $(A64)/vmlinux.h
+VMLINUX_H := $(AF)/vmlinux.h
 BPF_CFLAGS := -target bpf -g -O2 -Wall -D__TARGET_ARCH_arm64 \
-	-I$(A64) -I$(LIBBPF_INC) -I$(TOP)/selftests -I$(TOP)/include
+	-I$(AF) -I$(LIBBPF_INC) -I$(TOP)/selftests -I$(TOP)/include
 ST_CFLAGS := -Wall -Wstrict-prototypes -Wuninitialized -O2 -g -std=gnu99 -MD -MP \
 	-DCONFIG_64BIT -U_FORTIFY_SOURCE -fno-builtin-memcmp -fno-builtin-memcpy \
 	-fno-builtin-memset -fno-builtin-strnlen -fno-stack-protector -fno-PIE \
@@ -146,7 +148,7 @@ ST_CFLAGS := -Wall -Wstrict-prototypes -Wuninitialized -O2 -g -std=gnu99 -MD -MP
 	-I$(KVMST)/tools/arch/arm64/include/generated \
 	-I$(LIBBPF_INC) -isystem $(KHDR)
 ST_LDLIBS := $(LIBBPF_A) -lelf -lz -lzstd -ldl -pthread
-LIBKVM_OBJS = $(shell find $(KVMST)/lib -name '*.o')
+LIBKVM_OBJS := $(shell find $(KVMST)/lib -name '*.o' 2>/dev/null)
 
 SKELS := $(patsubst %.bpf.c,$(SELFTESTS_OUT)/%.skel.h,\
 	$(filter-out %_fail.bpf.c,$(notdir $(wildcard $(TOP)/selftests/*.bpf.c))))
@@ -159,6 +161,7 @@ stage2-initramfs: $(INITRAMFS)
 # Rewritten only when the BTF changes, so a relink does not rebuild every
 # BPF object (the dump itself reruns after each relink; it takes a second).
 $(VMLINUX_H): $(KOBJ)/vmlinux $(HBPFTOOL)
+	@mkdir -p $(@D)
 	@echo "  GEN     $(@F)"
 	$(Q)$(HBPFTOOL) btf dump file $< format c >$@.tmp
 	$(Q)if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
@@ -175,12 +178,15 @@ $(SELFTESTS_OUT)/%.o: $(TOP)/selftests/%.c $(SKELS) $(LIBBPF_A) | $(SELFTESTS_OU
 	@echo "  CC      $(@F)"
 	$(Q)$(ACC) $(ST_CFLAGS) -c $< -o $@
 
-$(SELFTESTS_OUT)/%: $(SELFTESTS_OUT)/%.o $(LIBBPF_A)
+$(SELFTESTS_OUT)/%: $(SELFTESTS_OUT)/%.o $(LIBBPF_A) $(LIBKVM_OBJS)
 	@echo "  LD      $(@F)"
 	$(Q)$(ACC) -static -o $@ $< $(LIBKVM_OBJS) $(ST_LDLIBS)
 
 $(SELFTESTS_OUT):
 	$(Q)mkdir -p $@
+
+$(BUSYBOX): $(TOP)/scripts/fetch-busybox.sh
+	$(Q)$(TOP)/scripts/fetch-busybox.sh $(A64)/busybox
 
 -include $(wildcard $(SELFTESTS_OUT)/*.d)
 

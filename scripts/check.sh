@@ -13,6 +13,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 verfile=$1 logp=$2
 shift 2
+[ $# -gt 0 ] || { echo "check: no KVM mode to test (MODES is empty)" >&2; exit 2; }
 read -r ver rel pkg <"$verfile"
 echo "kvmtrap check: Linux $ver ($rel) from Debian linux-source-6.12 $pkg; modes: $*"
 
@@ -24,8 +25,12 @@ echo "=== host tests"
 	hs=0
 	echo "# suite: host"
 	for t in "$top"/selftests/host/*; do
-		[ -x "$t" ] || continue
 		echo "# $(basename "$t")"
+		if [ ! -x "$t" ]; then
+			echo "not ok: $t is not executable"
+			hs=1
+			continue
+		fi
 		"$t" || hs=1
 	done
 	exit $hs

@@ -11,14 +11,15 @@ set -euo pipefail
 host_pkgs=(
 	linux-source-6.12 make gcc libc6-dev bc flex bison libssl-dev
 	libelf-dev zlib1g-dev libzstd-dev libcap-dev pkg-config dwarves
-	python3 cpio gzip file xz-utils git ccache
+	python3 cpio gzip file xz-utils rsync git ccache
 	clang-16 llvm-16 lld-16
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 	qemu-system-arm ipxe-qemu
 )
-# arm64 static userspace: libbpf/bpftool link these, busybox is the VM shell.
+# arm64 static userspace: libbpf/bpftool link these.  (busybox-static:arm64,
+# the VM's shell, is unpacked into build/ by fetch-busybox.sh, not installed.)
 arm64_pkgs=(
-	libelf-dev:arm64 zlib1g-dev:arm64 libzstd-dev:arm64 busybox-static:arm64
+	libelf-dev:arm64 zlib1g-dev:arm64 libzstd-dev:arm64
 )
 
 # A package counts for the host when installed for the native architecture

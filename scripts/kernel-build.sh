@@ -6,8 +6,8 @@
 # The config is allnoconfig plus our fragments.  It is regenerated only when a
 # fragment changes, so that an incremental build after touching one source
 # file recompiles that file and relinks, nothing more.  Every option of the
-# fragments is then checked against the result: an option Kconfig dropped
-# (unmet dependency, renamed symbol) stops the build here.
+# fragments is checked against the .config after each build: an option
+# Kconfig dropped (unmet dependency, renamed symbol) stops the build here.
 #
 # usage: kernel-build.sh SRCDIR OBJDIR FRAGMENT...
 # env:   CROSS_COMPILE, KCC (compiler; default: ccache + cross gcc), JOBS, V
@@ -38,14 +38,10 @@ kmake() {
 		-j"$jobs" ${V:+V=$V} "$@"
 }
 
-want=$(cat "${frags[@]}" | sha256sum | cut -d' ' -f1)
-if [ ! -f "$obj/.config" ] || [ "$(cat "$obj/.kvmtrap-config" 2>/dev/null)" != "$want" ]; then
-	echo "  CONFIG  allnoconfig + ${frags[*]##*/}"
-	cat "${frags[@]}" >"$obj/kvmtrap.fragment"
-	kmake -s KCONFIG_ALLCONFIG="$obj/kvmtrap.fragment" allnoconfig
-
-	# The last fragment wins for a symbol set twice (debug over base).
-	bad=0
+# Every option of the fragments must be in the .config as written; the last
+# fragment wins for a symbol set twice (debug over base).
+check_config() {
+	local line sym s bad=0
 	declare -A val=()
 	while IFS= read -r line; do
 		case "$line" in
@@ -56,15 +52,42 @@ if [ ! -f "$obj/.config" ] || [ "$(cat "$obj/.kvmtrap-config" 2>/dev/null)" != "
 	for sym in "${!val[@]}"; do
 		line=${val[$sym]}
 		case "$line" in
-		"# "*) grep -q "^$sym=" "$obj/.config" && { echo "kernel-build: $sym is set, fragment wants it unset" >&2; bad=1; } ;;
-		*) grep -qxF "$line" "$obj/.config" || { echo "kernel-build: $line did not stick (unmet dependency?): $(grep "^$sym=\|# $sym " "$obj/.config" || echo absent)" >&2; bad=1; } ;;
+		"# "*)
+			if grep -q "^$sym=" "$obj/.config"; then
+				echo "kernel-build: $sym is set, a fragment wants it unset" >&2
+				bad=1
+			fi
+			;;
+		*)
+			if ! grep -qxF "$line" "$obj/.config"; then
+				echo "kernel-build: $line did not stick (unmet dependency?):" \
+					"$(grep "^$sym=\|# $sym " "$obj/.config" || echo absent)" >&2
+				bad=1
+			fi
+			;;
 		esac
 	done
-	[ $bad = 0 ] || { rm -f "$obj/.config"; exit 1; }
+	return $bad
+}
+
+want=$(cat "${frags[@]}" | sha256sum | cut -d' ' -f1)
+if [ ! -f "$obj/.config" ] || [ "$(cat "$obj/.kvmtrap-config" 2>/dev/null)" != "$want" ]; then
+	echo "  CONFIG  allnoconfig + ${frags[*]##*/}"
+	rm -f "$obj/.kvmtrap-config"
+	cat "${frags[@]}" >"$obj/kvmtrap.fragment"
+	kmake -s KCONFIG_ALLCONFIG="$obj/kvmtrap.fragment" allnoconfig
+	check_config || { rm -f "$obj/.config"; exit 1; }
 	echo "$want" >"$obj/.kvmtrap-config"
 fi
 
 kmake Image
+# Kbuild re-resolves .config when a patch or a new tree changes Kconfig;
+# check again after every build, not only after a fresh config.
+if ! check_config; then
+	rm -f "$obj/.kvmtrap-config"
+	echo "kernel-build: the kernel's Kconfig no longer gives the fragments' options" >&2
+	exit 1
+fi
 kmake -s headers_install >/dev/null
 
 ver=$(kmake -s kernelversion)

@@ -15,7 +15,7 @@
 # usage: vm-run.sh [options] [--] [SHELL COMMAND]
 #   --kernel IMAGE --initramfs CPIO   what to boot (required)
 #   --mode vhe|nvhe                   KVM mode (default vhe)
-#   --log FILE                        console log (default: build/vm.log)
+#   --log FILE                        console log (default: vm.log beside the initramfs)
 #   --timeout SECONDS                 whole boot (default 1200)
 #   --shell                           interactive shell on this terminal
 #   --quiet                           do not echo the job's output
@@ -80,7 +80,7 @@ show() {
 	'
 }
 
-timeout -k 10 "$tmo" "${qemu[@]}" </dev/null 2>&1 |
+timeout --foreground -k 10 "$tmo" "${qemu[@]}" </dev/null 2>&1 |
 	tee "$log" | show
 qrc=${PIPESTATUS[0]}
 sed -i 's/\r$//' "$log"

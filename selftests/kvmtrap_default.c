@@ -59,7 +59,7 @@ static struct kvm_vm *setup_vm(struct kvm_vcpu **vcpu, uint32_t func_id,
 	/* PSCI 0.2+ in the kernel, as every real VMM configures it. */
 	init.features[0] |= 1 << KVM_ARM_VCPU_PSCI_0_2;
 	*vcpu = aarch64_vcpu_add(vm, 0, &init, guest_call);
-	vcpu_args_set(*vcpu, 2, func_id, conduit);
+	vcpu_args_set(*vcpu, 2, (uint64_t)func_id, (uint64_t)conduit);
 	return vm;
 }
 
