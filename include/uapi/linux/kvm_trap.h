@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * kvm_trap.h: the one UAPI of kvmtrap, shared by the kernel, BPF policies
+ * and user space.
+ *
+ * A guest hypervisor call that KVM does not handle natively (an arm64
+ * HVC/SMC that no native SMCCC service recognises, or that carries a
+ * non-zero immediate) is offered to the BPF_PROG_TYPE_KVM_TRAP programs
+ * linked to that VM.  Each program sees a struct kvm_trap_ctx and returns
+ * one of enum kvm_trap_verdict.  See Documentation/kvm-trap-api.rst.
+ */
+#ifndef _UAPI_LINUX_KVM_TRAP_H
+#define _UAPI_LINUX_KVM_TRAP_H
+
+#include <linux/types.h>
+
+/*
+ * KVM_CHECK_EXTENSION(KVM_CAP_TRAP_BPF) returns the maximum number of
+ * kvm_trap links per VM, or 0 when the kernel cannot route calls to BPF.
+ */
+#define KVM_CAP_TRAP_BPF		239
+
+/* The instruction that trapped (struct kvm_trap_ctx::conduit). */
+enum kvm_trap_conduit {
+	KVM_TRAP_CONDUIT_HVC		= 1,	/* arm64 HVC */
+	KVM_TRAP_CONDUIT_SMC		= 2,	/* arm64 SMC */
+	KVM_TRAP_CONDUIT_PAPR_HCALL	= 3,	/* POWER sc 1 */
+};
+
+/* struct kvm_trap_ctx::flags */
+#define KVM_TRAP_F_AARCH32	(1U << 0)	/* the guest runs AArch32 */
+#define KVM_TRAP_F_SMC32	(1U << 1)	/* SMC32/HVC32 convention */
+#define KVM_TRAP_F_QUERY	(1U << 2)	/* a dry run: no side effects */
+#define KVM_TRAP_F_ALL		(KVM_TRAP_F_AARCH32 | KVM_TRAP_F_SMC32 | \
+				 KVM_TRAP_F_QUERY)
+
+#define KVM_TRAP_NR_ARGS	9
+#define KVM_TRAP_NR_RET		10
+
+/*
+ * The context of one trapped call.  Programs may read all of it and may
+ * write only ret[].
+ *
+ * arm64: func_id is w0 for an SMCCC call (immediate 0) and the whole x0
+ * for a call with a non-zero immediate; args[0..6] are x1..x7 and
+ * ret[0..3] are x0..x3 (ret[4..] are ignored).  Arguments of SMC32/HVC32
+ * calls and of AArch32 guests are zero-extended from 32 bits.  ret[] is
+ * preset to { SMCCC_RET_NOT_SUPPORTED, 0, 0, 0, ... }.
+ *
+ * POWER: func_id is the hcall number (r3), args[] are r4..r12 and ret[]
+ * are r3..r12.
+ */
+struct kvm_trap_ctx {
+	__u32 conduit;			/* enum kvm_trap_conduit */
+	__u32 flags;			/* KVM_TRAP_F_* */
+	__u64 func_id;
+	__u32 imm;			/* HVC/SMC immediate, 0 for SMCCC */
+	__u32 vcpu_id;
+	__u64 args[KVM_TRAP_NR_ARGS];
+	__u64 ret[KVM_TRAP_NR_RET];
+};
+
+/*
+ * What a program returns.  Any other value counts as PASS (and in the
+ * trap_bpf_invalid statistic).
+ */
+enum kvm_trap_verdict {
+	KVM_TRAP_PASS		= 0,	/* no opinion: ask the next program */
+	KVM_TRAP_HANDLED	= 1,	/* answered: return registers from ret[] */
+	KVM_TRAP_FORWARD	= 2,	/* exit to the VMM (KVM_EXIT_HYPERCALL) */
+	KVM_TRAP_DENY		= 3,	/* SMCCC NOT_SUPPORTED / PAPR H_FUNCTION */
+	KVM_TRAP_UNDEF		= 4,	/* undefined instruction at the call */
+	KVM_TRAP_NR_VERDICTS,
+};
+
+/*
+ * Additions to the KVM_EXIT_HYPERCALL exit on arm64 (run->hypercall), on
+ * top of the upstream KVM_HYPERCALL_EXIT_SMC and KVM_HYPERCALL_EXIT_16BIT
+ * flags, set by KVM on exit:
+ */
+#define KVM_HYPERCALL_EXIT_AARCH32	(1ULL << 2)	/* AArch32 guest */
+#define KVM_HYPERCALL_EXIT_BPF		(1ULL << 3)	/* a program forwarded it */
+#define KVM_HYPERCALL_EXIT_IMM		(1ULL << 4)	/* imm field is valid */
+/*
+ * ... and set by the VMM before the next KVM_RUN: take x0..x3 from
+ * run->hypercall.ret_regs[] instead of leaving the registers as they are.
+ */
+#define KVM_HYPERCALL_EXIT_RET_REGS	(1ULL << 32)
+
+#endif /* _UAPI_LINUX_KVM_TRAP_H */

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kvm_trap_bpf.h: kvmtrap, per-VM BPF programs that decide what happens to
+ * the guest hypervisor calls KVM does not handle natively.
+ *
+ * The generic part (program type, link, per-VM program list, statistics)
+ * lives in virt/kvm/kvm_trap_bpf.c; each architecture builds the context of
+ * a trapped call, runs kvm_trap_bpf_run() and applies the verdict.
+ */
+#ifndef __LINUX_KVM_TRAP_BPF_H
+#define __LINUX_KVM_TRAP_BPF_H
+
+#include <linux/jump_label.h>
+#include <linux/rcupdate.h>
+#include <linux/types.h>
+#include <uapi/linux/kvm_trap.h>
+
+struct bpf_prog;
+struct kvm;
+struct kvm_trap_array;
+union bpf_attr;
+
+/* What KVM_CHECK_EXTENSION(KVM_CAP_TRAP_BPF) advertises. */
+#define KVM_TRAP_MAX_LINKS	8
+
+/* Per-VM state, embedded in struct kvm. */
+struct kvm_trap_vm {
+	/* The VM's links in attach order; NULL when there is none. */
+	struct kvm_trap_array __rcu *array;
+	/* KVM's name of the VM, <pid>-<fd> as in its debugfs directory. */
+	pid_t pid;
+	u32 fd;
+};
+
+#ifdef CONFIG_KVM_TRAP_BPF
+
+DECLARE_STATIC_KEY_FALSE(kvm_trap_bpf_key);
+
+/*
+ * True when the VM has at least one link.  The static key keeps this to a
+ * patched-out branch on hosts where no program is attached to any VM.
+ */
+static __always_inline bool kvm_trap_bpf_active(struct kvm_trap_vm *vm)
+{
+	return static_branch_unlikely(&kvm_trap_bpf_key) &&
+	       rcu_access_pointer(vm->array);
+}
+
+void kvm_trap_bpf_init_vm(struct kvm *kvm, const char *fdname);
+void kvm_trap_bpf_destroy_vm(struct kvm *kvm);
+int kvm_trap_link_attach(const union bpf_attr *attr, struct bpf_prog *prog);
+enum kvm_trap_verdict kvm_trap_bpf_run(struct kvm *kvm,
+				       struct kvm_trap_ctx *ctx);
+
+/*
+ * Called under the kvmtrap mutex when the first link on the host appears
+ * (true) and after the last one is gone (false), so that an architecture
+ * can switch its trap handlers without a test on the native path.
+ */
+void kvm_arch_trap_bpf_enable(bool enable);
+
+#else /* !CONFIG_KVM_TRAP_BPF */
+
+static inline bool kvm_trap_bpf_active(struct kvm_trap_vm *vm)
+{
+	return false;
+}
+
+static inline void kvm_trap_bpf_init_vm(struct kvm *kvm, const char *fdname)
+{
+}
+
+static inline void kvm_trap_bpf_destroy_vm(struct kvm *kvm)
+{
+}
+
+#endif /* CONFIG_KVM_TRAP_BPF */
+
+#endif /* __LINUX_KVM_TRAP_BPF_H */

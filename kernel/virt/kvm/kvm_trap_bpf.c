@@ -1,0 +1,489 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvm_trap_bpf.c: the BPF_PROG_TYPE_KVM_TRAP program type and its link.
+ *
+ * A VMM links programs to one VM with BPF_LINK_CREATE (target_fd: the VM
+ * fd).  When a vCPU of that VM makes a hypervisor call that KVM does not
+ * handle natively, the architecture code runs the VM's programs in attach
+ * order through kvm_trap_bpf_run(); the first verdict other than PASS wins.
+ *
+ * Each VM's links sit in a small array that is replaced whole on every
+ * change (writers under kvm_trap_mutex) and read under RCU by vCPUs.  A
+ * link holds no reference on its VM: the VM's destruction makes its links
+ * defunct, and a link released first leaves its VM at once.
+ */
+#include <linux/bpf.h>
+#include <linux/filter.h>
+#include <linux/file.h>
+#include <linux/kvm_host.h>
+#include <linux/kvm_trap_bpf.h>
+#include <linux/ratelimit.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+
+struct kvm_trap_link {
+	struct bpf_link link;
+	/* NULL once the link left its VM; written under kvm_trap_mutex. */
+	struct kvm *kvm;
+	/* The VM's name, kept so a defunct link can still say whose it was. */
+	pid_t vm_pid;
+	u32 vm_fd;
+};
+
+struct kvm_trap_array {
+	struct rcu_head rcu;
+	unsigned int nr;
+	struct kvm_trap_link *links[KVM_TRAP_MAX_LINKS];
+};
+
+/*
+ * One lock for all VMs: attach and detach are rare, and a global lock lets
+ * a link's release and its VM's destruction meet safely without either
+ * holding a reference on the other.
+ */
+static DEFINE_MUTEX(kvm_trap_mutex);
+static unsigned int kvm_trap_nr_links;
+DEFINE_STATIC_KEY_FALSE(kvm_trap_bpf_key);
+
+static struct kvm_trap_link *to_trap_link(const struct bpf_link *link)
+{
+	return container_of(link, struct kvm_trap_link, link);
+}
+
+void kvm_trap_bpf_init_vm(struct kvm *kvm, const char *fdname)
+{
+	kvm->trap.pid = task_pid_nr(current);
+	if (kstrtou32(fdname, 10, &kvm->trap.fd))
+		kvm->trap.fd = U32_MAX;
+}
+
+static void kvm_trap_count_link(int delta)
+{
+	lockdep_assert_held(&kvm_trap_mutex);
+
+	if (delta > 0 && !kvm_trap_nr_links++) {
+		static_branch_enable(&kvm_trap_bpf_key);
+		kvm_arch_trap_bpf_enable(true);
+	} else if (delta < 0 && !--kvm_trap_nr_links) {
+		kvm_arch_trap_bpf_enable(false);
+		static_branch_disable(&kvm_trap_bpf_key);
+	}
+}
+
+/* Publish @links (or no array when @nr is 0) as the VM's program list. */
+static int kvm_trap_publish(struct kvm *kvm, struct kvm_trap_link **links,
+			    unsigned int nr)
+{
+	struct kvm_trap_array *old, *new = NULL;
+
+	lockdep_assert_held(&kvm_trap_mutex);
+
+	if (nr) {
+		new = kzalloc(sizeof(*new), GFP_KERNEL_ACCOUNT);
+		if (!new)
+			return -ENOMEM;
+		new->nr = nr;
+		memcpy(new->links, links, nr * sizeof(*links));
+	}
+
+	old = rcu_replace_pointer(kvm->trap.array, new,
+				  lockdep_is_held(&kvm_trap_mutex));
+	if (old)
+		kfree_rcu(old, rcu);
+	return 0;
+}
+
+static int kvm_trap_add(struct kvm *kvm, struct kvm_trap_link *link)
+{
+	struct kvm_trap_link *links[KVM_TRAP_MAX_LINKS];
+	struct kvm_trap_array *arr;
+	unsigned int nr = 0;
+	int r;
+
+	arr = rcu_dereference_protected(kvm->trap.array,
+					lockdep_is_held(&kvm_trap_mutex));
+	if (arr) {
+		if (arr->nr >= KVM_TRAP_MAX_LINKS)
+			return -E2BIG;
+		nr = arr->nr;
+		memcpy(links, arr->links, nr * sizeof(*links));
+	}
+	links[nr++] = link;
+
+	r = kvm_trap_publish(kvm, links, nr);
+	if (r)
+		return r;
+
+	link->kvm = kvm;
+	kvm_trap_count_link(1);
+	return 0;
+}
+
+/*
+ * Take @link out of its VM's list.  Removing cannot fail for want of
+ * memory: the remaining links are compacted into the array in place only
+ * after it has been unpublished, so a reader never sees a half-moved list.
+ */
+static void kvm_trap_del(struct kvm_trap_link *link)
+{
+	struct kvm_trap_link *links[KVM_TRAP_MAX_LINKS];
+	struct kvm *kvm = link->kvm;
+	struct kvm_trap_array *arr;
+	unsigned int i, nr = 0;
+
+	lockdep_assert_held(&kvm_trap_mutex);
+
+	arr = rcu_dereference_protected(kvm->trap.array,
+					lockdep_is_held(&kvm_trap_mutex));
+	for (i = 0; i < arr->nr; i++)
+		if (arr->links[i] != link)
+			links[nr++] = arr->links[i];
+
+	if (kvm_trap_publish(kvm, links, nr)) {
+		/* No memory for a new array: retire the old one and reuse it. */
+		rcu_assign_pointer(kvm->trap.array, NULL);
+		synchronize_rcu();
+		arr->nr = nr;
+		memcpy(arr->links, links, nr * sizeof(*links));
+		if (nr)
+			rcu_assign_pointer(kvm->trap.array, arr);
+		else
+			kfree(arr);
+	}
+
+	WRITE_ONCE(link->kvm, NULL);
+	kvm_trap_count_link(-1);
+}
+
+void kvm_trap_bpf_destroy_vm(struct kvm *kvm)
+{
+	struct kvm_trap_array *arr;
+	unsigned int i;
+
+	mutex_lock(&kvm_trap_mutex);
+	arr = rcu_replace_pointer(kvm->trap.array, NULL,
+				  lockdep_is_held(&kvm_trap_mutex));
+	if (arr) {
+		for (i = 0; i < arr->nr; i++) {
+			WRITE_ONCE(arr->links[i]->kvm, NULL);
+			kvm_trap_count_link(-1);
+		}
+		kfree_rcu(arr, rcu);
+	}
+	mutex_unlock(&kvm_trap_mutex);
+}
+
+static void kvm_trap_count_verdict(struct kvm *kvm, u32 verdict)
+{
+	struct kvm_vm_stat_generic *st = &kvm->stat.generic;
+
+	switch (verdict) {
+	case KVM_TRAP_PASS:
+		atomic64_inc(&st->trap_bpf_pass);
+		break;
+	case KVM_TRAP_HANDLED:
+		atomic64_inc(&st->trap_bpf_handled);
+		break;
+	case KVM_TRAP_FORWARD:
+		atomic64_inc(&st->trap_bpf_forward);
+		break;
+	case KVM_TRAP_DENY:
+		atomic64_inc(&st->trap_bpf_deny);
+		break;
+	case KVM_TRAP_UNDEF:
+		atomic64_inc(&st->trap_bpf_undef);
+		break;
+	}
+}
+
+/*
+ * Run the VM's programs on @ctx in attach order.  Returns the first verdict
+ * other than PASS, or PASS.  A value outside enum kvm_trap_verdict is the
+ * program's bug, not the guest's: it counts as PASS, is counted on its own
+ * and warned about, rate-limited.
+ */
+enum kvm_trap_verdict kvm_trap_bpf_run(struct kvm *kvm,
+				       struct kvm_trap_ctx *ctx)
+{
+	enum kvm_trap_verdict verdict = KVM_TRAP_PASS;
+	struct kvm_trap_array *arr;
+	unsigned int i;
+	u32 v;
+
+	rcu_read_lock();
+	migrate_disable();
+	arr = rcu_dereference(kvm->trap.array);
+	for (i = 0; arr && i < arr->nr; i++) {
+		v = bpf_prog_run(READ_ONCE(arr->links[i]->link.prog), ctx);
+		if (v == KVM_TRAP_PASS)
+			continue;
+		if (unlikely(v >= KVM_TRAP_NR_VERDICTS)) {
+			atomic64_inc(&kvm->stat.generic.trap_bpf_invalid);
+			pr_warn_ratelimited("kvm_trap: VM %d-%u: link %u: invalid verdict %u, taken as PASS\n",
+					    kvm->trap.pid, kvm->trap.fd,
+					    arr->links[i]->link.id, v);
+			continue;
+		}
+		verdict = v;
+		break;
+	}
+	migrate_enable();
+	rcu_read_unlock();
+
+	if (!(ctx->flags & KVM_TRAP_F_QUERY))
+		kvm_trap_count_verdict(kvm, verdict);
+	return verdict;
+}
+
+/* ---- link ---- */
+
+static void kvm_trap_link_release(struct bpf_link *link)
+{
+	struct kvm_trap_link *tl = to_trap_link(link);
+	bool left = false;
+
+	mutex_lock(&kvm_trap_mutex);
+	if (tl->kvm) {
+		kvm_trap_del(tl);
+		left = true;
+	}
+	mutex_unlock(&kvm_trap_mutex);
+
+	/*
+	 * Once detach returns, no vCPU is still running this link's program:
+	 * the VM is back to its default for every call that follows.
+	 */
+	if (left)
+		synchronize_rcu();
+}
+
+static int kvm_trap_link_detach(struct bpf_link *link)
+{
+	kvm_trap_link_release(link);
+	return 0;
+}
+
+static void kvm_trap_link_dealloc(struct bpf_link *link)
+{
+	kfree(to_trap_link(link));
+}
+
+static int kvm_trap_link_update(struct bpf_link *link,
+				struct bpf_prog *new_prog,
+				struct bpf_prog *old_prog)
+{
+	struct kvm_trap_link *tl = to_trap_link(link);
+	int r = 0;
+
+	if (new_prog->type != BPF_PROG_TYPE_KVM_TRAP ||
+	    new_prog->expected_attach_type != BPF_KVM_TRAP)
+		return -EINVAL;
+
+	mutex_lock(&kvm_trap_mutex);
+	if (!tl->kvm) {
+		r = -ENOLINK;
+		goto out_unlock;
+	}
+	if (old_prog && link->prog != old_prog) {
+		r = -EPERM;
+		goto out_unlock;
+	}
+	/*
+	 * vCPUs read link->prog under RCU; the old program is freed only
+	 * after a grace period (bpf_prog_put), so a call in flight finishes
+	 * on the old program and the next one runs the new one.
+	 */
+	old_prog = xchg(&link->prog, new_prog);
+	bpf_prog_put(old_prog);
+out_unlock:
+	mutex_unlock(&kvm_trap_mutex);
+	return r;
+}
+
+static void kvm_trap_link_show_fdinfo(const struct bpf_link *link,
+				      struct seq_file *seq)
+{
+	struct kvm_trap_link *tl = to_trap_link(link);
+
+	seq_printf(seq, "vm:\t%d-%u\ndefunct:\t%d\n", tl->vm_pid, tl->vm_fd,
+		   !READ_ONCE(tl->kvm));
+}
+
+static int kvm_trap_link_fill_link_info(const struct bpf_link *link,
+					struct bpf_link_info *info)
+{
+	struct kvm_trap_link *tl = to_trap_link(link);
+
+	info->kvm_trap.vm_pid = tl->vm_pid;
+	info->kvm_trap.vm_fd = tl->vm_fd;
+	info->kvm_trap.defunct = !READ_ONCE(tl->kvm);
+	return 0;
+}
+
+static const struct bpf_link_ops kvm_trap_link_ops = {
+	.release = kvm_trap_link_release,
+	.dealloc_deferred = kvm_trap_link_dealloc,
+	.detach = kvm_trap_link_detach,
+	.update_prog = kvm_trap_link_update,
+	.show_fdinfo = kvm_trap_link_show_fdinfo,
+	.fill_link_info = kvm_trap_link_fill_link_info,
+};
+
+int kvm_trap_link_attach(const union bpf_attr *attr, struct bpf_prog *prog)
+{
+	struct bpf_link_primer primer;
+	struct kvm_trap_link *link;
+	struct kvm *kvm;
+	struct fd f;
+	int r;
+
+	if (attr->link_create.flags)
+		return -EINVAL;
+
+	f = fdget(attr->link_create.target_fd);
+	if (!fd_file(f))
+		return -EBADF;
+	if (!file_is_kvm(fd_file(f))) {
+		r = -EINVAL;
+		goto out_fdput;
+	}
+	/* The open VM fd keeps the VM alive until the link is in its list. */
+	kvm = fd_file(f)->private_data;
+
+	link = kzalloc(sizeof(*link), GFP_USER);
+	if (!link) {
+		r = -ENOMEM;
+		goto out_fdput;
+	}
+	bpf_link_init(&link->link, BPF_LINK_TYPE_KVM_TRAP, &kvm_trap_link_ops,
+		      prog);
+	link->vm_pid = kvm->trap.pid;
+	link->vm_fd = kvm->trap.fd;
+
+	r = bpf_link_prime(&link->link, &primer);
+	if (r) {
+		kfree(link);
+		goto out_fdput;
+	}
+
+	mutex_lock(&kvm_trap_mutex);
+	r = kvm_trap_add(kvm, link);
+	mutex_unlock(&kvm_trap_mutex);
+	if (r) {
+		bpf_link_cleanup(&primer);
+		goto out_fdput;
+	}
+
+	fdput(f);
+	return bpf_link_settle(&primer);
+
+out_fdput:
+	fdput(f);
+	return r;
+}
+
+/* ---- program type ---- */
+
+static bool kvm_trap_is_valid_access(int off, int size,
+				     enum bpf_access_type type,
+				     const struct bpf_prog *prog,
+				     struct bpf_insn_access_aux *info)
+{
+	if (off < 0 || off + size > sizeof(struct kvm_trap_ctx) || off % size)
+		return false;
+	if (type == BPF_READ)
+		return true;
+	/*
+	 * The return registers are the only output of a program: what the
+	 * guest asked (conduit, function, arguments) cannot be rewritten.
+	 */
+	return off >= offsetof(struct kvm_trap_ctx, ret);
+}
+
+static const struct bpf_func_proto *
+kvm_trap_func_proto(enum bpf_func_id func_id, const struct bpf_prog *prog)
+{
+	return bpf_base_func_proto(func_id, prog);
+}
+
+const struct bpf_verifier_ops kvm_trap_verifier_ops = {
+	.is_valid_access	= kvm_trap_is_valid_access,
+	.get_func_proto		= kvm_trap_func_proto,
+};
+
+static int kvm_trap_check_ctx(const struct kvm_trap_ctx *ctx)
+{
+	if (ctx->flags & ~KVM_TRAP_F_ALL)
+		return -EINVAL;
+	switch (ctx->conduit) {
+	case KVM_TRAP_CONDUIT_HVC:
+	case KVM_TRAP_CONDUIT_SMC:
+	case KVM_TRAP_CONDUIT_PAPR_HCALL:
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/*
+ * BPF_PROG_TEST_RUN: run a program on a described call, without a VM.
+ * ctx_in is a whole struct kvm_trap_ctx; ctx_out receives it as the program
+ * left it (the return registers) and retval the verdict, unfiltered.
+ */
+static int kvm_trap_test_run(struct bpf_prog *prog, const union bpf_attr *kattr,
+			     union bpf_attr __user *uattr)
+{
+	void __user *ctx_out = u64_to_user_ptr(kattr->test.ctx_out);
+	void __user *ctx_in = u64_to_user_ptr(kattr->test.ctx_in);
+	u32 size_out = kattr->test.ctx_size_out;
+	u32 repeat = kattr->test.repeat ?: 1;
+	struct kvm_trap_ctx ctx;
+	u64 start, duration;
+	u32 retval = 0, i;
+	int r = 0;
+
+	if (kattr->test.flags || kattr->test.cpu || kattr->test.batch_size ||
+	    kattr->test.data_in || kattr->test.data_out ||
+	    kattr->test.data_size_in || kattr->test.data_size_out)
+		return -EINVAL;
+	if (!ctx_in || kattr->test.ctx_size_in != sizeof(ctx) ||
+	    (!ctx_out && size_out))
+		return -EINVAL;
+	if (copy_from_user(&ctx, ctx_in, sizeof(ctx)))
+		return -EFAULT;
+	r = kvm_trap_check_ctx(&ctx);
+	if (r)
+		return r;
+
+	start = ktime_get_ns();
+	for (i = 0; i < repeat; i++) {
+		rcu_read_lock();
+		migrate_disable();
+		retval = bpf_prog_run(prog, &ctx);
+		migrate_enable();
+		rcu_read_unlock();
+		if (need_resched()) {
+			if (signal_pending(current))
+				return -EINTR;
+			cond_resched();
+		}
+	}
+	duration = div_u64(ktime_get_ns() - start, repeat);
+
+	if (ctx_out) {
+		if (size_out < sizeof(ctx))
+			r = -ENOSPC;
+		if (copy_to_user(ctx_out, &ctx, min_t(u32, size_out, sizeof(ctx))))
+			return -EFAULT;
+		if (put_user((u32)sizeof(ctx), &uattr->test.ctx_size_out))
+			return -EFAULT;
+	}
+	if (put_user(retval, &uattr->test.retval) ||
+	    put_user(min_t(u64, duration, U32_MAX), &uattr->test.duration))
+		return -EFAULT;
+	return r;
+}
+
+const struct bpf_prog_ops kvm_trap_prog_ops = {
+	.test_run = kvm_trap_test_run,
+};
