@@ -92,8 +92,17 @@ static void kvm_arm_trap_undef(struct kvm_vcpu *vcpu)
 
 bool __kvm_arm_trap_bpf_offer(struct kvm_vcpu *vcpu, u32 imm, int *ret)
 {
+	const u64 not_supported = SMCCC_RET_NOT_SUPPORTED;
 	struct kvm_trap_ctx ctx;
 	bool narrow;
+
+	/*
+	 * An HVC #imm that the programs passed goes on as without kvmtrap,
+	 * as an SMCCC call of x0: they have had their say on it, with its
+	 * immediate, and must not be offered it again as an SMCCC call.
+	 */
+	if (!imm && kvm_vcpu_hvc_get_imm(vcpu))
+		return false;
 
 	narrow = smccc_call_is_narrow(vcpu, vcpu_get_reg(vcpu, 0), imm);
 	if (!imm && kvm_arm_trap_is_arch_range(vcpu_get_reg(vcpu, 0)))
@@ -111,10 +120,12 @@ bool __kvm_arm_trap_bpf_offer(struct kvm_vcpu *vcpu, u32 imm, int *ret)
 	case KVM_TRAP_FORWARD:
 		kvm_prepare_hypercall_exit(vcpu, ctx.func_id, imm,
 					   KVM_HYPERCALL_EXIT_BPF);
-		/* A VMM that ignores the exit returns a defined error. */
-		vcpu_set_reg(vcpu, 0, narrow ?
-			     lower_32_bits(SMCCC_RET_NOT_SUPPORTED) :
-			     SMCCC_RET_NOT_SUPPORTED);
+		/*
+		 * A VMM that ignores the exit returns a defined error.  (Not
+		 * a ?: of the int -1 and a u32: that is 0xffffffff for all.)
+		 */
+		vcpu_set_reg(vcpu, 0, narrow ? lower_32_bits(not_supported) :
+					       not_supported);
 		*ret = 0;
 		return true;
 	case KVM_TRAP_DENY:
