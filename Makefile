@@ -152,10 +152,14 @@ LIBKVM_OBJS := $(shell find $(KVMST)/lib -name '*.o' 2>/dev/null)
 
 SKELS := $(patsubst %.bpf.c,$(SELFTESTS_OUT)/%.skel.h,\
 	$(filter-out %_fail.bpf.c,$(notdir $(wildcard $(TOP)/selftests/*.bpf.c))))
+# Programs the verifier must reject (selftests/*_fail.bpf.c): no skeleton,
+# the objects go to the VM's /usr/libexec/kvmtrap/bpf for the tests to load.
+FAIL_OBJS := $(patsubst %.bpf.c,$(SELFTESTS_OUT)/%.bpf.o,\
+	$(filter %_fail.bpf.c,$(notdir $(wildcard $(TOP)/selftests/*.bpf.c))))
 SELFTEST_BINS := $(addprefix $(SELFTESTS_OUT)/,$(SELFTESTS))
 
 .PHONY: stage2-selftests stage2-initramfs
-stage2-selftests: $(SELFTEST_BINS)
+stage2-selftests: $(SELFTEST_BINS) $(FAIL_OBJS)
 stage2-initramfs: $(INITRAMFS)
 
 # Rewritten only when the BTF changes, so a relink does not rebuild every
@@ -190,11 +194,13 @@ $(BUSYBOX): $(TOP)/scripts/fetch-busybox.sh
 
 -include $(wildcard $(SELFTESTS_OUT)/*.d)
 
-$(INITRAMFS): $(SELFTEST_BINS) $(BPFTOOL) $(BUSYBOX) $(TOP)/scripts/mkinitramfs.sh \
+$(INITRAMFS): $(SELFTEST_BINS) $(FAIL_OBJS) $(BPFTOOL) $(BUSYBOX) \
+		$(TOP)/scripts/mkinitramfs.sh \
 		$(TOP)/scripts/vm/init $(TOP)/scripts/vm/run-tests \
 		$(addprefix $(KVMST)/,$(KVM_TESTS))
 	$(Q)$(TOP)/scripts/mkinitramfs.sh $@ $(BUSYBOX) $(BPFTOOL) $(TOP)/scripts/vm \
-		--selftests $(SELFTEST_BINS) --kvm $(KVMST) $(KVM_TESTS)
+		--selftests $(SELFTEST_BINS) --bpf $(FAIL_OBJS) \
+		--kvm $(KVMST) $(KVM_TESTS)
 
 # ---------------------------------------------------------------------------
 # Running the VM.

@@ -6,7 +6,10 @@
 # arm64 binaries; owned by root in the archive whoever builds it.
 #
 # usage: mkinitramfs.sh OUT.cpio.gz BUSYBOX BPFTOOL SCRIPTDIR \
-#            --selftests FILE... --kvm KVMDIR TEST...
+#            --selftests FILE... [--bpf OBJ...] --kvm KVMDIR TEST...
+#
+# --bpf: BPF objects the selftests load themselves (e.g. programs the
+# verifier must reject), installed in /usr/libexec/kvmtrap/bpf.
 set -euo pipefail
 
 out=$1 busybox=$2 bpftool=$3 vmdir=$4
@@ -14,7 +17,8 @@ shift 4
 root=$out.d
 rm -rf "$root"
 lib=$root/usr/libexec/kvmtrap
-mkdir -p "$root"/{bin,sbin,etc/kvmtrap,usr/bin,usr/sbin,root} "$lib/selftests" "$lib/kvm"
+mkdir -p "$root"/{bin,sbin,etc/kvmtrap,usr/bin,usr/sbin,root} "$lib/selftests" "$lib/kvm" \
+	"$lib/bpf"
 
 install -m 755 "$busybox" "$root/bin/busybox"
 install -m 755 "$bpftool" "$root/usr/sbin/bpftool"
@@ -26,10 +30,12 @@ kvmdir=
 for a in "$@"; do
 	case "$a" in
 	--selftests) where=self; continue ;;
+	--bpf) where=bpf; continue ;;
 	--kvm) where=kvmdir; continue ;;
 	esac
 	case "$where" in
 	self) install -m 755 "$a" "$lib/selftests/" ;;
+	bpf) install -m 644 "$a" "$lib/bpf/" ;;
 	kvmdir) kvmdir=$a; where=kvm ;;
 	kvm)
 		mkdir -p "$lib/kvm/$(dirname "$a")"
