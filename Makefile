@@ -3,7 +3,7 @@
 # kvmtrap: everything starts here.
 #
 #   make check            build all, run every suite in the VM (VHE and nVHE)
-#   make demo             boot the VM and run the kvmtrap selftest, verbosely
+#   make demo             boot the VM, route guests' calls through BPF programs
 #   make vm-run CMD='..'  boot the VM, run one shell command, fail if it fails
 #   make vm-shell         boot the VM with an interactive shell
 #   make kernel | initramfs | selftests | clean | distclean
@@ -216,7 +216,9 @@ check: initramfs
 demo: initramfs
 	$(Q)$(VMRUN) --mode $(MODE) --log $(B)/vm-demo.log -- \
 		'echo "kvmtrap demo on $$(uname -r), KVM $(MODE) mode"; \
-		 /usr/libexec/kvmtrap/selftests/kvmtrap_default'
+		 /usr/libexec/kvmtrap/selftests/kvmtrap_default && \
+		 /usr/libexec/kvmtrap/selftests/kvmtrap_verdicts && \
+		 /usr/libexec/kvmtrap/selftests/kvmtrap_routing'
 
 vm-run: initramfs
 	$(if $(CMD),,$(error usage: make vm-run CMD='shell command' [MODE=nvhe]))
