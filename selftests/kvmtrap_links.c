@@ -130,7 +130,7 @@ static void call_answered(struct kvm_vcpu *vcpu, uint64_t base)
 	struct kt_call c = kt_smccc(KVM_TRAP_CONDUIT_HVC, KT_FUNC_64);
 	struct kt_regs r;
 
-	kt_call(vcpu, &c, &r);
+	kt_run_call(vcpu, &c, &r);
 	kt_assert_ret(&c, &r, base, base + 1, base + 2, base + 3);
 }
 
@@ -139,7 +139,7 @@ static void call_default(struct kvm_vcpu *vcpu)
 	struct kt_call c = kt_smccc(KVM_TRAP_CONDUIT_HVC, KT_FUNC_64);
 	struct kt_regs r;
 
-	kt_call(vcpu, &c, &r);
+	kt_run_call(vcpu, &c, &r);
 	kt_assert_not_supported(&c, &r);
 }
 
@@ -586,6 +586,39 @@ static void test_link_close_default(void)
 }
 
 /*
+ * Linking again after the VM's (and the host's) last link went away: the
+ * immediates are offered again too, i.e. the BPF-aware HVC/SMC exit
+ * handlers came back with the first new link.
+ */
+static void test_link_again_after_detach(void)
+{
+	struct kt_call c = kt_imm_call(KVM_TRAP_CONDUIT_HVC, KT_IMM_42,
+				       ARM_SMCCC_VERSION_FUNC_ID);
+	struct kt_regs r;
+	struct kt_env e;
+	int i;
+
+	kt_env_init(&e);
+	kt_rule_ret(e.skel, KVM_TRAP_HANDLED, ANSWER_A);
+	for (i = 0; i < 3; i++) {
+		kt_run_call(e.vcpu, &c, &r);
+		kt_assert_ret(&c, &r, ANSWER_A, ANSWER_A + 1, ANSWER_A + 2,
+			      ANSWER_A + 3);
+		kt_assert_runs(e.skel, i + 1);
+		TEST_ASSERT(!bpf_link__detach(e.link), "bpf_link__detach: %s",
+			    strerror(errno));
+		bpf_link__destroy(e.link);
+		/* Without a link, HVC #imm is an SMCCC call of x0 again. */
+		kt_run_call(e.vcpu, &c, &r);
+		TEST_ASSERT(r.x[0] == ARM_SMCCC_VERSION_1_1,
+			    "HVC #0x42 SMCCC_VERSION without a link: x0 = 0x%lx",
+			    r.x[0]);
+		e.link = kt_policy_attach(e.skel, e.vm);
+	}
+	kt_env_free(&e);
+}
+
+/*
  * Pinned, the link outlives its fd; the VM destroyed, it is defunct and
  * still says whose it was; unpinned and closed, it is gone.
  */
@@ -824,6 +857,7 @@ static const struct kvmtrap_test tests[] = {
 	KVMTRAP_TEST(test_link_detach_while_running),
 	KVMTRAP_TEST(test_link_detach_default),
 	KVMTRAP_TEST(test_link_close_default),
+	KVMTRAP_TEST(test_link_again_after_detach),
 	KVMTRAP_TEST(test_link_pinned_vm_destroyed),
 	KVMTRAP_TEST(test_attach_flags_einval),
 	KVMTRAP_TEST(test_attach_bad_target),

@@ -45,7 +45,7 @@ static void assert_offered(struct kt_env *e, uint32_t conduit, uint32_t func)
 	uint64_t m = ARM_SMCCC_IS_64(func) ? ~0ull : 0xffffffffull;
 	struct kt_regs r;
 
-	kt_call(e->vcpu, &c, &r);
+	kt_run_call(e->vcpu, &c, &r);
 	TEST_ASSERT(e->skel->bss->seen.runs == runs + 1,
 		    "%s 0x%x: the program ran %llu times, expected once",
 		    kt_conduit_str(conduit), func,
@@ -66,7 +66,7 @@ static void assert_not_offered(struct kt_env *e, uint32_t conduit,
 	uint64_t runs = e->skel->bss->seen.runs;
 	struct kt_regs r;
 
-	kt_call(e->vcpu, &c, &r);
+	kt_run_call(e->vcpu, &c, &r);
 	TEST_ASSERT(e->skel->bss->seen.runs == runs,
 		    "%s 0x%x: the program ran (ctx.func_id 0x%llx), expected no offer",
 		    kt_conduit_str(conduit), func,
@@ -226,7 +226,7 @@ static void test_other_vm_not_offered(void)
 
 	init_handle_all(&e);
 	vm2 = kt_create_vm(&vcpu2);
-	kt_call(vcpu2, &c, &r);
+	kt_run_call(vcpu2, &c, &r);
 	kt_assert_not_supported(&c, &r);
 	kt_assert_runs(e.skel, 0);
 	kt_assert_stats(vm2, 0, 0, 0, 0, 0, 0);

@@ -44,7 +44,7 @@ static void check_ctx(uint32_t conduit, uint64_t x0, uint32_t flags,
 	struct kt_env e;
 
 	kt_env_init(&e);
-	kt_call(e.vcpu, &c, &r);
+	kt_run_call(e.vcpu, &c, &r);
 	kt_assert_runs(e.skel, 1);
 	kt_assert_ctx(e.skel, &c, 0, flags, func_id, narrow);
 	kt_env_free(&e);
@@ -86,7 +86,7 @@ static void test_ctx_vcpu_id(void)
 	vm = kt_create_vm_n(3, vcpus, guest_main);
 	link = kt_policy_attach(skel, vm);
 	for (i = 2; i >= 0; i--) {
-		kt_call(vcpus[i], &c, &r);
+		kt_run_call(vcpus[i], &c, &r);
 		kt_assert_ctx(skel, &c, i, 0, KT_FUNC_64, false);
 	}
 	kt_assert_runs(skel, 3);
@@ -103,7 +103,7 @@ static void check_pass(uint32_t conduit)
 
 	kt_env_init(&e);
 	kt_rule_ret(e.skel, KVM_TRAP_PASS, RET_BASE);
-	kt_call(e.vcpu, &c, &r);
+	kt_run_call(e.vcpu, &c, &r);
 	kt_assert_runs(e.skel, 1);
 	kt_assert_not_supported(&c, &r);
 	kt_env_free(&e);
@@ -128,7 +128,7 @@ static void check_handled(uint32_t conduit, uint64_t x0, bool narrow)
 
 	kt_env_init(&e);
 	kt_rule_ret(e.skel, KVM_TRAP_HANDLED, RET_BASE);
-	kt_call(e.vcpu, &c, &r);
+	kt_run_call(e.vcpu, &c, &r);
 	kt_assert_runs(e.skel, 1);
 	kt_assert_ret(&c, &r, RET_BASE & m, (RET_BASE + 1) & m,
 		      (RET_BASE + 2) & m, (RET_BASE + 3) & m);
@@ -164,7 +164,7 @@ static void test_handled_preset_ret(void)
 
 	kt_env_init(&e);
 	kt_rule_all(e.skel, KVM_TRAP_HANDLED);
-	kt_call(e.vcpu, &c, &r);
+	kt_run_call(e.vcpu, &c, &r);
 	kt_assert_runs(e.skel, 1);
 	kt_assert_not_supported(&c, &r);
 	kt_env_free(&e);
@@ -179,7 +179,7 @@ static void check_deny(uint32_t conduit)
 	kt_env_init(&e);
 	/* ret[] set by the program must not leak into the answer. */
 	kt_rule_ret(e.skel, KVM_TRAP_DENY, RET_BASE);
-	kt_call(e.vcpu, &c, &r);
+	kt_run_call(e.vcpu, &c, &r);
 	kt_assert_runs(e.skel, 1);
 	kt_assert_not_supported(&c, &r);
 	kt_env_free(&e);
@@ -207,7 +207,7 @@ static void check_undef(const struct kt_call *c)
 
 	kt_env_init(&e);
 	kt_rule_ret(e.skel, KVM_TRAP_UNDEF, RET_BASE);
-	kt_call(e.vcpu, c, &r);
+	kt_run_call(e.vcpu, c, &r);
 	kt_assert_runs(e.skel, 1);
 	TEST_ASSERT(r.undef_count == 1, "%s #0x%x: %lu undefined-instruction exceptions, expected 1",
 		    kt_conduit_str(c->conduit), c->imm, r.undef_count);
@@ -281,7 +281,7 @@ static void test_invalid_verdict_is_pass(void)
 	kt_env_init(&e);
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		kt_rule_ret(e.skel, bad[i], RET_BASE);
-		kt_call(e.vcpu, &c, &r);
+		kt_run_call(e.vcpu, &c, &r);
 		kt_assert_runs(e.skel, i + 1);
 		kt_assert_not_supported(&c, &r);
 		kt_assert_stats(e.vm, i + 1, 0, 0, 0, 0, i + 1);
@@ -304,7 +304,7 @@ static void check_ctx_imm(uint32_t conduit, uint32_t imm)
 
 	kt_env_init(&e);
 	kt_rule_all(e.skel, KVM_TRAP_DENY);
-	kt_call(e.vcpu, &c, &r);
+	kt_run_call(e.vcpu, &c, &r);
 	kt_assert_runs(e.skel, 1);
 	/* Not an SMCCC call: all of x0, all of x1..x7, no SMC32 flag. */
 	kt_assert_ctx(e.skel, &c, 0, 0, IMM_X0, false);
@@ -332,7 +332,7 @@ static void check_imm_handled(uint32_t conduit, uint32_t imm)
 	kt_rule_ret(e.skel, KVM_TRAP_HANDLED, RET_BASE);
 	e.skel->bss->rule.match_imm = 1;
 	e.skel->bss->rule.imm = imm;
-	kt_call(e.vcpu, &c, &r);
+	kt_run_call(e.vcpu, &c, &r);
 	kt_assert_runs(e.skel, 1);
 	kt_assert_ret(&c, &r, RET_BASE, RET_BASE + 1, RET_BASE + 2,
 		      RET_BASE + 3);
@@ -358,7 +358,7 @@ static void test_hvc_imm_deny(void)
 
 	kt_env_init(&e);
 	kt_rule_ret(e.skel, KVM_TRAP_DENY, RET_BASE);
-	kt_call(e.vcpu, &c, &r);
+	kt_run_call(e.vcpu, &c, &r);
 	kt_assert_runs(e.skel, 1);
 	/* DENY wins over the native SMCCC_VERSION the HVC's x0 asks for. */
 	kt_assert_not_supported(&c, &r);
@@ -389,7 +389,7 @@ static void test_hvc_imm_pass_upstream(void)
 
 	kt_env_init(&e);
 	kt_rule_ret(e.skel, KVM_TRAP_PASS, RET_BASE);
-	kt_call(e.vcpu, &c, &r);
+	kt_run_call(e.vcpu, &c, &r);
 	kt_assert_runs(e.skel, 1);
 	TEST_ASSERT(e.skel->bss->seen.ctx.imm == KT_IMM_1, "ctx.imm 0x%x",
 		    e.skel->bss->seen.ctx.imm);
@@ -409,7 +409,7 @@ static void test_smc_imm_pass_upstream(void)
 
 	kt_env_init(&e);
 	kt_rule_ret(e.skel, KVM_TRAP_PASS, RET_BASE);
-	kt_call(e.vcpu, &c, &r);
+	kt_run_call(e.vcpu, &c, &r);
 	kt_assert_runs(e.skel, 1);
 	kt_assert_ret(&c, &r, ~0ull, c.x[1], c.x[2], c.x[3]);
 	kt_env_free(&e);
@@ -435,7 +435,7 @@ static void test_hvc_imm_pass_not_reoffered(void)
 	e.skel->bss->rule.match_imm = 1;
 	e.skel->bss->rule.imm = KT_IMM_1;
 	e.skel->bss->rule.verdict_other = KVM_TRAP_HANDLED;
-	kt_call(e.vcpu, &c, &r);
+	kt_run_call(e.vcpu, &c, &r);
 	TEST_ASSERT(e.skel->bss->seen.runs == 1,
 		    "HVC #1, x0 = 0x%lx: offered %llu times (last with imm 0x%x), expected once",
 		    c.x[0], e.skel->bss->seen.runs, e.skel->bss->seen.ctx.imm);
@@ -460,12 +460,12 @@ static void test_stats_per_verdict(void)
 	kt_assert_stats(e.vm, 0, 0, 0, 0, 0, 0);
 
 	kt_rule_all(e.skel, KVM_TRAP_PASS);
-	kt_call(e.vcpu, &c, &r);
+	kt_run_call(e.vcpu, &c, &r);
 	kt_assert_stats(e.vm, 1, 0, 0, 0, 0, 0);
 
 	kt_rule_all(e.skel, KVM_TRAP_HANDLED);
-	kt_call(e.vcpu, &c, &r);
-	kt_call(e.vcpu, &c, &r);
+	kt_run_call(e.vcpu, &c, &r);
+	kt_run_call(e.vcpu, &c, &r);
 	kt_assert_stats(e.vm, 1, 2, 0, 0, 0, 0);
 
 	kt_rule_all(e.skel, KVM_TRAP_FORWARD);
@@ -475,20 +475,20 @@ static void test_stats_per_verdict(void)
 	kt_assert_stats(e.vm, 1, 2, 1, 0, 0, 0);
 
 	kt_rule_all(e.skel, KVM_TRAP_DENY);
-	kt_call(e.vcpu, &c, &r);
+	kt_run_call(e.vcpu, &c, &r);
 	kt_assert_stats(e.vm, 1, 2, 1, 1, 0, 0);
 
 	kt_rule_all(e.skel, KVM_TRAP_UNDEF);
-	kt_call(e.vcpu, &c, &r);
+	kt_run_call(e.vcpu, &c, &r);
 	kt_assert_stats(e.vm, 1, 2, 1, 1, 1, 0);
 
 	kt_rule_all(e.skel, 17);
-	kt_call(e.vcpu, &c, &r);
+	kt_run_call(e.vcpu, &c, &r);
 	kt_assert_stats(e.vm, 2, 2, 1, 1, 1, 1);
 
 	/* Calls never offered count nowhere. */
 	c = kt_smccc(KVM_TRAP_CONDUIT_SMC, ARM_SMCCC_VERSION_FUNC_ID);
-	kt_call(e.vcpu, &c, &r);
+	kt_run_call(e.vcpu, &c, &r);
 	kt_assert_stats(e.vm, 2, 2, 1, 1, 1, 1);
 	kt_assert_runs(e.skel, 7);
 	kt_env_free(&e);

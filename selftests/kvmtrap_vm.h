@@ -80,12 +80,26 @@ static void __maybe_unused guest_undef_handler(struct ex_regs *regs)
 	regs->pc += 4;
 }
 
+/*
+ * x0..x7 are loaded from @in, the call made, x0..x7 stored to @out and the
+ * call's address to @out[8], all in one asm statement so that nothing the
+ * compiler emits can come between the registers and the call.
+ */
 #define KT_INSN(insn)							\
-	asm volatile("adr	%[pc], 1f\n"				\
-		     "1:	" insn "\n"				\
-		     : [pc] "=&r" (pc), "+r" (x0), "+r" (x1), "+r" (x2),	\
-		       "+r" (x3), "+r" (x4), "+r" (x5), "+r" (x6), "+r" (x7) \
-		     : : "memory")
+	asm volatile("ldp	x0, x1, [%[in]]\n"			\
+		     "ldp	x2, x3, [%[in], #16]\n"			\
+		     "ldp	x4, x5, [%[in], #32]\n"			\
+		     "ldp	x6, x7, [%[in], #48]\n"			\
+		     "adr	x8, 1f\n"					\
+		     "str	x8, [%[out], #64]\n"			\
+		     "1:	" insn "\n"					\
+		     "stp	x0, x1, [%[out]]\n"			\
+		     "stp	x2, x3, [%[out], #16]\n"			\
+		     "stp	x4, x5, [%[out], #32]\n"			\
+		     "stp	x6, x7, [%[out], #48]\n"			\
+		     : : [in] "r" (c->x), [out] "r" (r->x)		\
+		     : "x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", \
+		       "memory")
 
 #define KT_CASE(imm)							\
 	case imm:							\
@@ -98,37 +112,18 @@ static void __maybe_unused guest_undef_handler(struct ex_regs *regs)
 static void __maybe_unused guest_do_call(const struct kt_call *c,
 					 struct kt_regs *r)
 {
-	register uint64_t x0 asm("x0") = c->x[0];
-	register uint64_t x1 asm("x1") = c->x[1];
-	register uint64_t x2 asm("x2") = c->x[2];
-	register uint64_t x3 asm("x3") = c->x[3];
-	register uint64_t x4 asm("x4") = c->x[4];
-	register uint64_t x5 asm("x5") = c->x[5];
-	register uint64_t x6 asm("x6") = c->x[6];
-	register uint64_t x7 asm("x7") = c->x[7];
 	bool smc = c->conduit == KVM_TRAP_CONDUIT_SMC;
-	uint32_t imm = c->imm;
-	uint64_t pc = 0;
 
+	_Static_assert(offsetof(struct kt_regs, pc) == 64, "kt_regs layout");
 	guest_undef.count = 0;
-	switch (imm) {
+	switch (c->imm) {
 	KT_CASE(0);
 	KT_CASE(0x1);
 	KT_CASE(0x42);
 	KT_CASE(0xffff);
 	default:
-		GUEST_FAIL("no HVC/SMC encoding for immediate 0x%x", imm);
+		GUEST_FAIL("no HVC/SMC encoding for immediate 0x%x", c->imm);
 	}
-
-	r->x[0] = x0;
-	r->x[1] = x1;
-	r->x[2] = x2;
-	r->x[3] = x3;
-	r->x[4] = x4;
-	r->x[5] = x5;
-	r->x[6] = x6;
-	r->x[7] = x7;
-	r->pc = pc;
 	r->undef_count = guest_undef.count;
 	r->undef_elr = guest_undef.elr;
 	r->undef_esr = guest_undef.esr;
@@ -236,8 +231,8 @@ static inline void kt_finish(struct kvm_vcpu *vcpu, struct kt_regs *r)
 }
 
 /* A call answered in the kernel: the guest's report is the first exit. */
-static inline void kt_call(struct kvm_vcpu *vcpu, const struct kt_call *c,
-			   struct kt_regs *r)
+static inline void kt_run_call(struct kvm_vcpu *vcpu,
+			       const struct kt_call *c, struct kt_regs *r)
 {
 	kt_start(vcpu, c);
 	kt_report(vcpu, r);

@@ -34,43 +34,61 @@ static bool kvm_arm_trap_is_arch_range(u32 func_id)
 	       ARM_SMCCC_OWNER_NUM(func_id) == ARM_SMCCC_OWNER_ARCH;
 }
 
-static void kvm_arm_trap_fill_ctx(struct kvm_vcpu *vcpu, u32 imm, bool narrow,
+/*
+ * Every field is written, none twice: this runs for each call offered to
+ * the programs, and a memset() of the whole context costs more than the
+ * stores it would save.
+ */
+static void kvm_arm_trap_fill_ctx(struct kvm_vcpu *vcpu, u32 imm, u64 mask,
 				  struct kvm_trap_ctx *ctx)
 {
 	u64 x0 = vcpu_get_reg(vcpu, 0);
-	u64 arg;
-	int i;
+	u32 flags = 0;
 
-	memset(ctx, 0, sizeof(*ctx));
+	if (vcpu_mode_is_32bit(vcpu))
+		flags |= KVM_TRAP_F_AARCH32;
+	if (!imm && !ARM_SMCCC_IS_64(x0))
+		flags |= KVM_TRAP_F_SMC32;
+
 	ctx->conduit = kvm_arm_trap_is_smc(vcpu) ? KVM_TRAP_CONDUIT_SMC :
 						   KVM_TRAP_CONDUIT_HVC;
-	if (vcpu_mode_is_32bit(vcpu))
-		ctx->flags |= KVM_TRAP_F_AARCH32;
-	if (!imm && !ARM_SMCCC_IS_64(x0))
-		ctx->flags |= KVM_TRAP_F_SMC32;
-
+	ctx->flags = flags;
 	/* An SMCCC function ID is w0; other calls may use all of x0. */
-	ctx->func_id = (narrow || !imm) ? lower_32_bits(x0) : x0;
+	ctx->func_id = imm ? x0 & mask : lower_32_bits(x0);
 	ctx->imm = imm;
 	ctx->vcpu_id = vcpu->vcpu_id;
 
-	/* x1..x7 */
-	for (i = 0; i < 7; i++) {
-		arg = vcpu_get_reg(vcpu, i + 1);
-		ctx->args[i] = narrow ? lower_32_bits(arg) : arg;
-	}
+	/* x1..x7, narrowed for 32-bit callers */
+	ctx->args[0] = vcpu_get_reg(vcpu, 1) & mask;
+	ctx->args[1] = vcpu_get_reg(vcpu, 2) & mask;
+	ctx->args[2] = vcpu_get_reg(vcpu, 3) & mask;
+	ctx->args[3] = vcpu_get_reg(vcpu, 4) & mask;
+	ctx->args[4] = vcpu_get_reg(vcpu, 5) & mask;
+	ctx->args[5] = vcpu_get_reg(vcpu, 6) & mask;
+	ctx->args[6] = vcpu_get_reg(vcpu, 7) & mask;
+	ctx->args[7] = 0;
+	ctx->args[8] = 0;
 
 	/* What the guest gets from HANDLED if the program sets nothing. */
 	ctx->ret[0] = SMCCC_RET_NOT_SUPPORTED;
+	ctx->ret[1] = 0;
+	ctx->ret[2] = 0;
+	ctx->ret[3] = 0;
+	ctx->ret[4] = 0;
+	ctx->ret[5] = 0;
+	ctx->ret[6] = 0;
+	ctx->ret[7] = 0;
+	ctx->ret[8] = 0;
+	ctx->ret[9] = 0;
 }
 
 static void kvm_arm_trap_set_ret(struct kvm_vcpu *vcpu, const u64 *ret,
-				 bool narrow)
+				 u64 mask)
 {
-	int i;
-
-	for (i = 0; i < 4; i++)
-		vcpu_set_reg(vcpu, i, narrow ? lower_32_bits(ret[i]) : ret[i]);
+	vcpu_set_reg(vcpu, 0, ret[0] & mask);
+	vcpu_set_reg(vcpu, 1, ret[1] & mask);
+	vcpu_set_reg(vcpu, 2, ret[2] & mask);
+	vcpu_set_reg(vcpu, 3, ret[3] & mask);
 }
 
 /*
@@ -92,9 +110,9 @@ static void kvm_arm_trap_undef(struct kvm_vcpu *vcpu)
 
 bool __kvm_arm_trap_bpf_offer(struct kvm_vcpu *vcpu, u32 imm, int *ret)
 {
-	const u64 not_supported = SMCCC_RET_NOT_SUPPORTED;
-	struct kvm_trap_ctx ctx;
-	bool narrow;
+	/* fill_ctx() writes every byte: no auto-initialisation needed */
+	struct kvm_trap_ctx ctx __uninitialized;
+	u64 x0, mask;
 
 	/*
 	 * An HVC #imm that the programs passed goes on as without kvmtrap,
@@ -104,28 +122,26 @@ bool __kvm_arm_trap_bpf_offer(struct kvm_vcpu *vcpu, u32 imm, int *ret)
 	if (!imm && kvm_vcpu_hvc_get_imm(vcpu))
 		return false;
 
-	narrow = smccc_call_is_narrow(vcpu, vcpu_get_reg(vcpu, 0), imm);
-	if (!imm && kvm_arm_trap_is_arch_range(vcpu_get_reg(vcpu, 0)))
+	x0 = vcpu_get_reg(vcpu, 0);
+	if (!imm && kvm_arm_trap_is_arch_range(x0))
 		return false;
 
-	kvm_arm_trap_fill_ctx(vcpu, imm, narrow, &ctx);
+	/* 32-bit callers get and give 32-bit values, whatever a program does. */
+	mask = smccc_call_is_narrow(vcpu, x0, imm) ? U32_MAX : U64_MAX;
+	kvm_arm_trap_fill_ctx(vcpu, imm, mask, &ctx);
 
 	switch (kvm_trap_bpf_run(vcpu->kvm, &ctx)) {
 	case KVM_TRAP_PASS:
 		return false;
 	case KVM_TRAP_HANDLED:
-		kvm_arm_trap_set_ret(vcpu, ctx.ret, narrow);
+		kvm_arm_trap_set_ret(vcpu, ctx.ret, mask);
 		*ret = 1;
 		return true;
 	case KVM_TRAP_FORWARD:
 		kvm_prepare_hypercall_exit(vcpu, ctx.func_id, imm,
 					   KVM_HYPERCALL_EXIT_BPF);
-		/*
-		 * A VMM that ignores the exit returns a defined error.  (Not
-		 * a ?: of the int -1 and a u32: that is 0xffffffff for all.)
-		 */
-		vcpu_set_reg(vcpu, 0, narrow ? lower_32_bits(not_supported) :
-					       not_supported);
+		/* A VMM that ignores the exit returns a defined error. */
+		vcpu_set_reg(vcpu, 0, (u64)SMCCC_RET_NOT_SUPPORTED & mask);
 		*ret = 0;
 		return true;
 	case KVM_TRAP_DENY:
