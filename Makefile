@@ -6,6 +6,7 @@
 #   make demo             boot the VM, route guests' calls through BPF programs
 #   make vm-run CMD='..'  boot the VM, run one shell command, fail if it fails
 #   make vm-shell         boot the VM with an interactive shell
+#   make bench            instructions per call: unpatched vs kvmtrap kernel
 #   make kernel | initramfs | selftests | clean | distclean
 #
 # Knobs: KFLAVOUR=debug (KASAN, lockdep, kmemleak kernel), MODES="vhe nvhe",
@@ -39,6 +40,11 @@ else
 $(error KFLAVOUR must be "default" or "debug", not "$(KFLAVOUR)")
 endif
 KIMAGE   := $(KOBJ)/arch/arm64/boot/Image
+# The benchmark's baseline: the same Debian tree unpatched, the same config
+# without our option.
+KSRC_BASE := $(B)/linux-base
+KOBJ_BASE := $(B)/kernel-arm64-base
+KIMAGE_BASE := $(KOBJ_BASE)/arch/arm64/boot/Image
 KHDR     := $(KOBJ)/usr/include
 
 # ccache survives fresh clones (CI builds on the same machine); paths are
@@ -53,7 +59,7 @@ else
 Q := @
 endif
 
-.PHONY: all deps tree kernel
+.PHONY: all deps tree kernel kernel-base
 all: initramfs
 
 deps:
@@ -65,6 +71,16 @@ tree: deps
 kernel: tree
 	$(Q)JOBS=$(JOBS) V=$(V) \
 		$(TOP)/scripts/kernel-build.sh $(KSRC) $(KOBJ) $(KFRAGS)
+
+kernel-base: tree
+	$(Q)$(TOP)/scripts/kernel-tree.sh --pristine $(KSRC) $(KSRC_BASE)
+	$(Q)mkdir -p $(KOBJ_BASE)
+	$(Q)grep -v KVM_TRAP $(TOP)/kernel/configs/arm64.config >$(KOBJ_BASE)/base.config.tmp
+	$(Q)cmp -s $(KOBJ_BASE)/base.config.tmp $(KOBJ_BASE)/base.config || \
+		mv $(KOBJ_BASE)/base.config.tmp $(KOBJ_BASE)/base.config
+	$(Q)rm -f $(KOBJ_BASE)/base.config.tmp
+	$(Q)JOBS=$(JOBS) V=$(V) \
+		$(TOP)/scripts/kernel-build.sh $(KSRC_BASE) $(KOBJ_BASE) $(KOBJ_BASE)/base.config
 
 # ---------------------------------------------------------------------------
 # arm64 userspace, built from the same kernel tree.  The steps that delegate
@@ -85,6 +101,7 @@ BUSYBOX     := $(A64)/busybox/bin/busybox
 AF          := $(A64)/$(KFLAVOUR)
 INITRAMFS   := $(AF)/initramfs.cpio.gz
 SELFTESTS_OUT := $(AF)/selftests
+BENCH_OUT   := $(AF)/bench
 
 # Upstream KVM selftests run in the VM as a regression gate.
 KVM_TESTS := aarch64/hypercalls aarch64/smccc_filter aarch64/psci_test \
@@ -157,6 +174,7 @@ SKELS := $(patsubst %.bpf.c,$(SELFTESTS_OUT)/%.skel.h,\
 FAIL_OBJS := $(patsubst %.bpf.c,$(SELFTESTS_OUT)/%.bpf.o,\
 	$(filter %_fail.bpf.c,$(notdir $(wildcard $(TOP)/selftests/*.bpf.c))))
 SELFTEST_BINS := $(addprefix $(SELFTESTS_OUT)/,$(SELFTESTS))
+BENCH_BIN   := $(BENCH_OUT)/kvmtrap_bench
 
 .PHONY: stage2-selftests stage2-initramfs
 stage2-selftests: $(SELFTEST_BINS) $(FAIL_OBJS)
@@ -186,20 +204,37 @@ $(SELFTESTS_OUT)/%: $(SELFTESTS_OUT)/%.o $(LIBBPF_A) $(LIBKVM_OBJS)
 	@echo "  LD      $(@F)"
 	$(Q)$(ACC) -static -o $@ $< $(LIBKVM_OBJS) $(ST_LDLIBS)
 
-$(SELFTESTS_OUT):
+$(SELFTESTS_OUT) $(BENCH_OUT):
 	$(Q)mkdir -p $@
+
+# The benchmark: same flags and libraries as the selftests.
+$(BENCH_OUT)/%.bpf.o: $(TOP)/bench/%.bpf.c $(VMLINUX_H) $(LIBBPF_A) | $(BENCH_OUT)
+	@echo "  BPF     $(@F)"
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MD -MP -c $< -o $@
+
+$(BENCH_OUT)/%.skel.h: $(BENCH_OUT)/%.bpf.o $(HBPFTOOL)
+	@echo "  SKEL    $(@F)"
+	$(Q)$(HBPFTOOL) gen skeleton $< name $(subst -,_,$*) >$@
+
+$(BENCH_OUT)/%.o: $(TOP)/bench/%.c $(BENCH_OUT)/%.skel.h $(LIBBPF_A) | $(BENCH_OUT)
+	@echo "  CC      $(@F)"
+	$(Q)$(ACC) $(ST_CFLAGS) -I$(BENCH_OUT) -c $< -o $@
+
+$(BENCH_BIN): $(BENCH_OUT)/kvmtrap_bench.o $(LIBBPF_A) $(LIBKVM_OBJS)
+	@echo "  LD      $(@F)"
+	$(Q)$(ACC) -static -o $@ $< $(LIBKVM_OBJS) $(ST_LDLIBS)
 
 $(BUSYBOX): $(TOP)/scripts/fetch-busybox.sh
 	$(Q)$(TOP)/scripts/fetch-busybox.sh $(A64)/busybox
 
--include $(wildcard $(SELFTESTS_OUT)/*.d)
+-include $(wildcard $(SELFTESTS_OUT)/*.d $(BENCH_OUT)/*.d)
 
-$(INITRAMFS): $(SELFTEST_BINS) $(FAIL_OBJS) $(BPFTOOL) $(BUSYBOX) \
+$(INITRAMFS): $(SELFTEST_BINS) $(FAIL_OBJS) $(BENCH_BIN) $(BPFTOOL) $(BUSYBOX) \
 		$(TOP)/scripts/mkinitramfs.sh \
 		$(TOP)/scripts/vm/init $(TOP)/scripts/vm/run-tests \
 		$(addprefix $(KVMST)/,$(KVM_TESTS))
 	$(Q)$(TOP)/scripts/mkinitramfs.sh $@ $(BUSYBOX) $(BPFTOOL) $(TOP)/scripts/vm \
-		--selftests $(SELFTEST_BINS) --bpf $(FAIL_OBJS) \
+		--selftests $(SELFTEST_BINS) --bpf $(FAIL_OBJS) --bench $(BENCH_BIN) \
 		--kvm $(KVMST) $(KVM_TESTS)
 
 # ---------------------------------------------------------------------------
@@ -209,7 +244,7 @@ VMRUN = $(TOP)/scripts/vm-run.sh --kernel $(KIMAGE) --initramfs $(INITRAMFS) \
 	--timeout $(TIMEOUT)
 MODE ?= vhe
 
-.PHONY: check demo vm-run vm-shell clean distclean
+.PHONY: check demo bench vm-run vm-shell clean distclean
 check: initramfs
 	$(Q)VMRUN="$(VMRUN)" $(TOP)/scripts/check.sh $(KOBJ)/kvmtrap-version $(B)/check-$(KFLAVOUR) $(MODES)
 
@@ -219,6 +254,14 @@ demo: initramfs
 		 /usr/libexec/kvmtrap/selftests/kvmtrap_default && \
 		 /usr/libexec/kvmtrap/selftests/kvmtrap_verdicts && \
 		 /usr/libexec/kvmtrap/selftests/kvmtrap_routing'
+
+# Both kernels boot the same initramfs; the default flavour only (the
+# debug kernel's instrumentation would be what is measured).
+bench: initramfs kernel-base
+	$(if $(filter default,$(KFLAVOUR)),,$(error make bench measures KFLAVOUR=default only))
+	$(Q)VMRUN="$(TOP)/scripts/vm-run.sh --timeout $(TIMEOUT)" \
+		$(TOP)/scripts/bench.sh $(KIMAGE_BASE) $(KIMAGE) $(INITRAMFS) \
+		$(B)/bench $(MODES)
 
 vm-run: initramfs
 	$(if $(CMD),,$(error usage: make vm-run CMD='shell command' [MODE=nvhe]))

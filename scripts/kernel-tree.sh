@@ -12,7 +12,27 @@
 # minute or two instead of a full build.
 #
 # usage: kernel-tree.sh SRCDIR
+#        kernel-tree.sh --pristine SRCDIR BASEDIR
+#
+# --pristine: BASEDIR gets the pristine tree of SRCDIR (prepared first),
+# exported once per Debian package version: the benchmark's baseline.
 set -euo pipefail
+
+if [ "${1:-}" = --pristine ]; then
+	src=${2:?usage: kernel-tree.sh --pristine SRCDIR BASEDIR}
+	base=${3:?usage: kernel-tree.sh --pristine SRCDIR BASEDIR}
+	want=$(cat "$src/.kvmtrap-pristine" 2>/dev/null) ||
+		{ echo "kernel-tree: $src is not prepared" >&2; exit 1; }
+	if [ "$(cat "$base/.kvmtrap-pristine" 2>/dev/null)" != "$want" ]; then
+		echo "  TREE    pristine linux-source-6.12 $want in $base"
+		rm -rf "$base" "$base.tmp"
+		mkdir -p "$base.tmp"
+		git -C "$src" archive pristine | tar -x -C "$base.tmp"
+		echo "$want" >"$base.tmp/.kvmtrap-pristine"
+		mv "$base.tmp" "$base"
+	fi
+	exit 0
+fi
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 src=${1:?usage: kernel-tree.sh SRCDIR}

@@ -6,10 +6,13 @@
 # arm64 binaries; owned by root in the archive whoever builds it.
 #
 # usage: mkinitramfs.sh OUT.cpio.gz BUSYBOX BPFTOOL SCRIPTDIR \
-#            --selftests FILE... [--bpf OBJ...] --kvm KVMDIR TEST...
+#            --selftests FILE... [--bpf OBJ...] [--bench FILE...] \
+#            --kvm KVMDIR TEST...
 #
 # --bpf: BPF objects the selftests load themselves (e.g. programs the
 # verifier must reject), installed in /usr/libexec/kvmtrap/bpf.
+# --bench: the benchmark, in /usr/libexec/kvmtrap/bench (not a test: the
+# test runner does not look there).
 set -euo pipefail
 
 out=$1 busybox=$2 bpftool=$3 vmdir=$4
@@ -18,7 +21,7 @@ root=$out.d
 rm -rf "$root"
 lib=$root/usr/libexec/kvmtrap
 mkdir -p "$root"/{bin,sbin,etc/kvmtrap,usr/bin,usr/sbin,root} "$lib/selftests" "$lib/kvm" \
-	"$lib/bpf"
+	"$lib/bpf" "$lib/bench"
 
 install -m 755 "$busybox" "$root/bin/busybox"
 install -m 755 "$bpftool" "$root/usr/sbin/bpftool"
@@ -31,11 +34,13 @@ for a in "$@"; do
 	case "$a" in
 	--selftests) where=self; continue ;;
 	--bpf) where=bpf; continue ;;
+	--bench) where=bench; continue ;;
 	--kvm) where=kvmdir; continue ;;
 	esac
 	case "$where" in
 	self) install -m 755 "$a" "$lib/selftests/" ;;
 	bpf) install -m 644 "$a" "$lib/bpf/" ;;
+	bench) install -m 755 "$a" "$lib/bench/" ;;
 	kvmdir) kvmdir=$a; where=kvm ;;
 	kvm)
 		mkdir -p "$lib/kvm/$(dirname "$a")"
@@ -46,7 +51,7 @@ for a in "$@"; do
 	esac
 done
 
-for f in "$root/bin/busybox" "$root/usr/sbin/bpftool" "$lib"/selftests/* "$lib"/kvm/*/* "$lib"/kvm/*; do
+for f in "$root/bin/busybox" "$root/usr/sbin/bpftool" "$lib"/selftests/* "$lib"/bench/* "$lib"/kvm/*/* "$lib"/kvm/*; do
 	[ -f "$f" ] && [ -x "$f" ] || continue
 	if file -b "$f" | grep -q 'ELF' && ! file -b "$f" | grep -q 'ARM aarch64.*statically linked'; then
 		echo "mkinitramfs: $f is not a static arm64 binary: $(file -b "$f")" >&2

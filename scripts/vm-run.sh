@@ -19,9 +19,11 @@
 #   --timeout SECONDS                 whole boot (default 1200)
 #   --shell                           interactive shell on this terminal
 #   --quiet                           do not echo the job's output
+#   --icount                          one vCPU, -icount shift=0: the virtual
+#                                     clock counts instructions (make bench)
 set -uo pipefail
 
-kernel= initrd= mode=vhe log= tmo=1200 shell=0 quiet=0
+kernel= initrd= mode=vhe log= tmo=1200 shell=0 quiet=0 icount=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) kernel=$2; shift 2 ;;
@@ -31,6 +33,7 @@ while [ $# -gt 0 ]; do
 	--timeout) tmo=$2; shift 2 ;;
 	--shell) shell=1; shift ;;
 	--quiet) quiet=1; shift ;;
+	--icount) icount=1; shift ;;
 	--) shift; break ;;
 	-*) echo "vm-run: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
@@ -59,8 +62,12 @@ cat "$initrd" "$tmp/job.cpio.gz" >"$tmp/initrd"
 
 append="console=ttyAMA0 loglevel=5 panic=-1 $modearg"
 [ $shell = 1 ] && append="$append kvmtrap.shell"
+cpus=(-smp 2)
+# One instruction, one virtual nanosecond; a second vCPU would share the
+# emulator's instruction stream and blur what is counted.
+[ $icount = 1 ] && cpus=(-smp 1 -icount shift=0)
 qemu=(qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu max
-	-smp 2 -m 2048 -no-reboot -nographic
+	"${cpus[@]}" -m 2048 -no-reboot -nographic
 	-kernel "$kernel" -initrd "$tmp/initrd" -append "$append")
 
 if [ $shell = 1 ]; then

@@ -5,7 +5,8 @@
  *
  * The generic part (program type, link, per-VM program list, statistics)
  * lives in virt/kvm/kvm_trap_bpf.c; each architecture builds the context of
- * a trapped call, runs kvm_trap_bpf_run() and applies the verdict.
+ * a trapped call, runs kvm_trap_bpf_run() (linux/kvm_trap_bpf_run.h) and
+ * applies the verdict.
  */
 #ifndef __LINUX_KVM_TRAP_BPF_H
 #define __LINUX_KVM_TRAP_BPF_H
@@ -49,8 +50,6 @@ static __always_inline bool kvm_trap_bpf_active(struct kvm_trap_vm *vm)
 void kvm_trap_bpf_init_vm(struct kvm *kvm, const char *fdname);
 void kvm_trap_bpf_destroy_vm(struct kvm *kvm);
 int kvm_trap_link_attach(const union bpf_attr *attr, struct bpf_prog *prog);
-enum kvm_trap_verdict kvm_trap_bpf_run(struct kvm *kvm,
-				       struct kvm_trap_ctx *ctx);
 
 /*
  * Called under the kvmtrap mutex when the first link on the host appears

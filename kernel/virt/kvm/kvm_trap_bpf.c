@@ -5,7 +5,8 @@
  * A VMM links programs to one VM with BPF_LINK_CREATE (target_fd: the VM
  * fd).  When a vCPU of that VM makes a hypervisor call that KVM does not
  * handle natively, the architecture code runs the VM's programs in attach
- * order through kvm_trap_bpf_run(); the first verdict other than PASS wins.
+ * order through kvm_trap_bpf_run() (linux/kvm_trap_bpf_run.h); the first
+ * verdict other than PASS wins.
  *
  * Each VM's links sit in a small array that is replaced whole on every
  * change (writers under kvm_trap_mutex) and read under RCU by vCPUs.  A
@@ -17,24 +18,10 @@
 #include <linux/file.h>
 #include <linux/kvm_host.h>
 #include <linux/kvm_trap_bpf.h>
+#include <linux/kvm_trap_bpf_run.h>
 #include <linux/ratelimit.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
-
-struct kvm_trap_link {
-	struct bpf_link link;
-	/* NULL once the link left its VM; written under kvm_trap_mutex. */
-	struct kvm *kvm;
-	/* The VM's name, kept so a defunct link can still say whose it was. */
-	pid_t vm_pid;
-	u32 vm_fd;
-};
-
-struct kvm_trap_array {
-	struct rcu_head rcu;
-	unsigned int nr;
-	struct kvm_trap_link *links[KVM_TRAP_MAX_LINKS];
-};
 
 /*
  * One lock for all VMs: attach and detach are rare, and a global lock lets
@@ -173,71 +160,27 @@ void kvm_trap_bpf_destroy_vm(struct kvm *kvm)
 	mutex_unlock(&kvm_trap_mutex);
 }
 
-static void kvm_trap_count_verdict(struct kvm *kvm, u32 verdict)
-{
-	struct kvm_vm_stat_generic *st = &kvm->stat.generic;
-
-	switch (verdict) {
-	case KVM_TRAP_PASS:
-		atomic64_inc(&st->trap_bpf_pass);
-		break;
-	case KVM_TRAP_HANDLED:
-		atomic64_inc(&st->trap_bpf_handled);
-		break;
-	case KVM_TRAP_FORWARD:
-		atomic64_inc(&st->trap_bpf_forward);
-		break;
-	case KVM_TRAP_DENY:
-		atomic64_inc(&st->trap_bpf_deny);
-		break;
-	case KVM_TRAP_UNDEF:
-		atomic64_inc(&st->trap_bpf_undef);
-		break;
-	}
-}
+/*
+ * The statistics are indexed by verdict on the hot path; the names the
+ * binary stats interface gives them must be the same counters.
+ */
+static_assert(offsetof(struct kvm_vm_stat_generic, trap_bpf_verdict) ==
+	      offsetof(struct kvm_vm_stat_generic, trap_bpf_pass));
+static_assert(ARRAY_SIZE(((struct kvm_vm_stat_generic *)NULL)->trap_bpf_verdict) ==
+	      KVM_TRAP_NR_VERDICTS);
+static_assert(offsetof(struct kvm_vm_stat_generic, trap_bpf_undef) ==
+	      offsetof(struct kvm_vm_stat_generic, trap_bpf_pass) +
+	      KVM_TRAP_UNDEF * sizeof(atomic64_t));
 
 /*
- * Run the VM's programs on @ctx in attach order.  Returns the first verdict
- * other than PASS, or PASS.  A value outside enum kvm_trap_verdict is the
- * program's bug, not the guest's: it counts as PASS, is counted on its own
- * and warned about, rate-limited.
+ * A program returned @v, which is no verdict: kvm_trap_bpf_run() takes it
+ * as PASS; count it and say which link did it, rate-limited.
  */
-enum kvm_trap_verdict kvm_trap_bpf_run(struct kvm *kvm,
-				       struct kvm_trap_ctx *ctx)
+void kvm_trap_bpf_invalid(struct kvm *kvm, struct kvm_trap_link *tl, u32 v)
 {
-	enum kvm_trap_verdict verdict = KVM_TRAP_PASS;
-	struct kvm_trap_array *arr;
-	unsigned int i;
-	u32 v;
-
-	/*
-	 * Programs run with preemption off rather than migration off: it pins
-	 * them to the CPU just as well, and costs nothing on a kernel without
-	 * preemption, where migrate_disable() is still two calls per trap.
-	 */
-	rcu_read_lock();
-	preempt_disable();
-	arr = rcu_dereference(kvm->trap.array);
-	for (i = 0; arr && i < arr->nr; i++) {
-		v = bpf_prog_run(READ_ONCE(arr->links[i]->link.prog), ctx);
-		if (v == KVM_TRAP_PASS)
-			continue;
-		if (unlikely(v >= KVM_TRAP_NR_VERDICTS)) {
-			atomic64_inc(&kvm->stat.generic.trap_bpf_invalid);
-			pr_warn_ratelimited("kvm_trap: VM %d-%u: link %u: invalid verdict %u, taken as PASS\n",
-					    kvm->trap.pid, kvm->trap.fd,
-					    arr->links[i]->link.id, v);
-			continue;
-		}
-		verdict = v;
-		break;
-	}
-	preempt_enable();
-	rcu_read_unlock();
-
-	if (!(ctx->flags & KVM_TRAP_F_QUERY))
-		kvm_trap_count_verdict(kvm, verdict);
-	return verdict;
+	atomic64_inc(&kvm->stat.generic.trap_bpf_invalid);
+	pr_warn_ratelimited("kvm_trap: VM %d-%u: link %u: invalid verdict %u, taken as PASS\n",
+			    kvm->trap.pid, kvm->trap.fd, tl->link.id, v);
 }
 
 /* ---- link ---- */

@@ -11,6 +11,7 @@
 #include <linux/arm-smccc.h>
 #include <linux/kvm_host.h>
 #include <linux/kvm_trap_bpf.h>
+#include <linux/kvm_trap_bpf_run.h>
 
 #include <asm/kvm_emulate.h>
 #include <asm/kvm_trap_bpf.h>
@@ -112,6 +113,7 @@ bool __kvm_arm_trap_bpf_offer(struct kvm_vcpu *vcpu, u32 imm, int *ret)
 {
 	/* fill_ctx() writes every byte: no auto-initialisation needed */
 	struct kvm_trap_ctx ctx __uninitialized;
+	enum kvm_trap_verdict verdict;
 	u64 x0, mask;
 
 	/*
@@ -130,13 +132,20 @@ bool __kvm_arm_trap_bpf_offer(struct kvm_vcpu *vcpu, u32 imm, int *ret)
 	mask = smccc_call_is_narrow(vcpu, x0, imm) ? U32_MAX : U64_MAX;
 	kvm_arm_trap_fill_ctx(vcpu, imm, mask, &ctx);
 
-	switch (kvm_trap_bpf_run(vcpu->kvm, &ctx)) {
-	case KVM_TRAP_PASS:
-		return false;
-	case KVM_TRAP_HANDLED:
+	verdict = kvm_trap_bpf_run(vcpu->kvm, &ctx);
+	/*
+	 * A call answered by a program is the one whose cost is the point of
+	 * kvmtrap (the others exit, fault or fail anyway): test for it first.
+	 */
+	if (likely(verdict == KVM_TRAP_HANDLED)) {
 		kvm_arm_trap_set_ret(vcpu, ctx.ret, mask);
 		*ret = 1;
 		return true;
+	}
+
+	switch (verdict) {
+	case KVM_TRAP_PASS:
+		return false;
 	case KVM_TRAP_FORWARD:
 		kvm_prepare_hypercall_exit(vcpu, ctx.func_id, imm,
 					   KVM_HYPERCALL_EXIT_BPF);
@@ -153,7 +162,7 @@ bool __kvm_arm_trap_bpf_offer(struct kvm_vcpu *vcpu, u32 imm, int *ret)
 		*ret = 1;
 		return true;
 	default:
-		/* kvm_trap_bpf_run() only returns valid verdicts. */
+		/* HANDLED is done above; no other verdict is returned. */
 		WARN_ON_ONCE(1);
 		return false;
 	}

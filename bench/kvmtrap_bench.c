@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvmtrap_bench - guest instructions per trap, for `make bench`.
+ *
+ * Run in the test VM booted with QEMU -icount shift=0, where the virtual
+ * clock advances one nanosecond per instruction executed by the emulated
+ * CPU: guest, host kernel and this VMM alike.  A time difference read with
+ * CLOCK_MONOTONIC_RAW is therefore a count of instructions, and the same
+ * run gives the same count.
+ *
+ * For each case the guest makes N identical calls in a tight loop, then
+ * reports (GUEST_SYNC).  One round of N calls minus one round of none,
+ * divided by N, is the cost of one call: the HVC/SMC exit, KVM's decision,
+ * what the verdict costs (for forwards: the exit to this VMM, its answer
+ * and the next KVM_RUN) and the return to the guest.  The fixed cost of a
+ * round (the report, KVM_RUN itself) cancels out.  Each round is repeated
+ * and the smallest time kept: a timer tick that lands in a round is a cost
+ * of the clock, not of the call.
+ *
+ * Output, one line per case run, for scripts/bench.sh to tabulate:
+ *	BENCH <case> <instructions per call> <calls per round>
+ * Cases that need KVM_CAP_TRAP_BPF are left out on a kernel without it.
+ * Every case checks what the guest got back, so a fast wrong answer is an
+ * error, not a result.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <linux/arm-smccc.h>
+#include <linux/kvm_trap.h>
+#include <linux/psci.h>
+
+#include <bpf/libbpf.h>
+
+#include "kvm_util.h"
+#include "processor.h"
+#include "test_util.h"
+#include "ucall_common.h"
+
+#include "kvmtrap_bench.skel.h"
+
+/* A function ID no native handler knows: OEM service, SMC64. */
+#define BENCH_FUNC ARM_SMCCC_CALL_VAL(ARM_SMCCC_FAST_CALL, ARM_SMCCC_SMC_64, \
+				      ARM_SMCCC_OWNER_OEM, 0x42)
+#define NOT_SUPPORTED ((uint64_t)SMCCC_RET_NOT_SUPPORTED)
+/* What the VMM answers a forwarded call with. */
+#define FWD_X0 0ull
+#define FWD_X1 0xf1ull
+
+#define ROUNDS 9
+
+enum serve {
+	SERVE_NONE,	/* no exit expected */
+	SERVE_ONE_REG,	/* read x1..x6, write x0..x3 with KVM_*_ONE_REG */
+	SERVE_RET_REGS,	/* args[] from the exit, x0..x3 via ret_regs[] */
+};
+
+struct bench_case {
+	const char *name;
+	uint32_t conduit;
+	uint64_t x0;		/* the function ID the guest calls */
+	const char *prog;	/* program linked to the VM, or NULL */
+	bool filter_fwd;	/* SMCCC filter: FWD_TO_USER for BENCH_FUNC */
+	enum serve serve;
+	uint64_t want_x0;	/* x0 the guest must see after the call */
+	bool want_undef;	/* ...or an undefined-instruction exception */
+	unsigned int n;		/* calls per round */
+};
+
+static const struct bench_case cases[] = {
+	{ "native", KVM_TRAP_CONDUIT_HVC, ARM_SMCCC_VERSION_FUNC_ID,
+	  .want_x0 = ARM_SMCCC_VERSION_1_1, .n = 400 },
+	{ "native-psci", KVM_TRAP_CONDUIT_HVC, PSCI_0_2_FN_PSCI_VERSION,
+	  .want_x0 = 0x10001, .n = 400 },
+	{ "default", KVM_TRAP_CONDUIT_HVC, BENCH_FUNC,
+	  .want_x0 = NOT_SUPPORTED, .n = 400 },
+	{ "default-smc", KVM_TRAP_CONDUIT_SMC, BENCH_FUNC,
+	  .want_x0 = NOT_SUPPORTED, .n = 400 },
+	{ "filter-fwd-onereg", KVM_TRAP_CONDUIT_HVC, BENCH_FUNC,
+	  .filter_fwd = true, .serve = SERVE_ONE_REG, .want_x0 = FWD_X0,
+	  .n = 24 },
+	/* From here on, only with KVM_CAP_TRAP_BPF. */
+	{ "native-linked", KVM_TRAP_CONDUIT_HVC, ARM_SMCCC_VERSION_FUNC_ID,
+	  "bench_handled", .want_x0 = ARM_SMCCC_VERSION_1_1, .n = 400 },
+	{ "bpf-pass", KVM_TRAP_CONDUIT_HVC, BENCH_FUNC, "bench_pass",
+	  .want_x0 = NOT_SUPPORTED, .n = 400 },
+	{ "bpf-handled", KVM_TRAP_CONDUIT_HVC, BENCH_FUNC, "bench_handled",
+	  .want_x0 = 0, .n = 400 },
+	{ "bpf-handled-smc", KVM_TRAP_CONDUIT_SMC, BENCH_FUNC, "bench_handled",
+	  .want_x0 = 0, .n = 400 },
+	{ "bpf-deny", KVM_TRAP_CONDUIT_HVC, BENCH_FUNC, "bench_deny",
+	  .want_x0 = NOT_SUPPORTED, .n = 400 },
+	{ "bpf-undef", KVM_TRAP_CONDUIT_HVC, BENCH_FUNC, "bench_undef",
+	  .want_x0 = BENCH_FUNC, .want_undef = true, .n = 400 },
+	{ "bpf-fwd-retregs", KVM_TRAP_CONDUIT_HVC, BENCH_FUNC, "bench_forward",
+	  .serve = SERVE_RET_REGS, .want_x0 = FWD_X0, .n = 24 },
+	{ "bpf-fwd-onereg", KVM_TRAP_CONDUIT_HVC, BENCH_FUNC, "bench_forward",
+	  .serve = SERVE_ONE_REG, .want_x0 = FWD_X0, .n = 24 },
+	{ "filter-fwd-retregs", KVM_TRAP_CONDUIT_HVC, BENCH_FUNC,
+	  .filter_fwd = true, .serve = SERVE_RET_REGS, .want_x0 = FWD_X0,
+	  .n = 24 },
+};
+
+#define FIRST_TRAP_CASE 5
+
+/* Set by the VMM before each round. */
+static struct {
+	uint64_t x0, n;
+	bool smc;
+} bench_req;
+
+/* Left by the guest after each round. */
+static struct {
+	uint64_t x0, undef;
+} bench_res;
+
+/* ---- guest ---- */
+
+static void guest_undef_handler(struct ex_regs *regs)
+{
+	bench_res.undef++;
+	regs->pc += 4;
+}
+
+/*
+ * x0 is reloaded before each call, as every caller must: the answer
+ * overwrites it.  x1..x3 hold the previous answer; KVM never reads them
+ * for these calls.
+ */
+#define CALL_LOOP(insn)							\
+	asm volatile("1:	mov	x0, %[f]\n"			\
+		     "	" insn "\n"					\
+		     "	subs	%[n], %[n], #1\n"			\
+		     "	b.ne	1b\n"					\
+		     "	mov	%[x0], x0\n"				\
+		     : [n] "+r" (n), [x0] "=r" (x0)			\
+		     : [f] "r" (f)					\
+		     : "x0", "x1", "x2", "x3", "cc", "memory")
+
+static void guest_code(void)
+{
+	for (;;) {
+		uint64_t n = READ_ONCE(bench_req.n);
+		uint64_t f = READ_ONCE(bench_req.x0);
+		uint64_t x0 = 0;
+
+		bench_res.undef = 0;
+		if (n && READ_ONCE(bench_req.smc))
+			CALL_LOOP("smc	#0");
+		else if (n)
+			CALL_LOOP("hvc	#0");
+		WRITE_ONCE(bench_res.x0, x0);
+		GUEST_SYNC(0);
+	}
+}
+
+/* ---- VMM ---- */
+
+static void serve(struct kvm_vcpu *vcpu, enum serve how)
+{
+	struct kvm_run *run = vcpu->run;
+	uint64_t args[6];
+	int i;
+
+	TEST_ASSERT(how != SERVE_NONE && run->hypercall.nr == BENCH_FUNC,
+		    "unexpected hypercall exit, nr 0x%llx", run->hypercall.nr);
+	if (how == SERVE_ONE_REG) {
+		/* What a VMM does without the exit's args[] and ret_regs[]. */
+		for (i = 0; i < 6; i++)
+			vcpu_get_reg(vcpu, ARM64_CORE_REG(regs.regs[i + 1]),
+				     &args[i]);
+		vcpu_set_reg(vcpu, ARM64_CORE_REG(regs.regs[0]), FWD_X0);
+		vcpu_set_reg(vcpu, ARM64_CORE_REG(regs.regs[1]), FWD_X1);
+		vcpu_set_reg(vcpu, ARM64_CORE_REG(regs.regs[2]), args[0]);
+		vcpu_set_reg(vcpu, ARM64_CORE_REG(regs.regs[3]), args[1]);
+	} else {
+		run->hypercall.ret_regs[0] = FWD_X0;
+		run->hypercall.ret_regs[1] = FWD_X1;
+		run->hypercall.ret_regs[2] = run->hypercall.args[0];
+		run->hypercall.ret_regs[3] = run->hypercall.args[1];
+		run->hypercall.flags |= KVM_HYPERCALL_EXIT_RET_REGS;
+	}
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_RAW, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* One round of @n calls: virtual nanoseconds, i.e. instructions. */
+static uint64_t round_ns(struct kvm_vcpu *vcpu, const struct bench_case *c,
+			 uint64_t n)
+{
+	struct kvm_run *run = vcpu->run;
+	struct ucall uc;
+	uint64_t t0, t1;
+	int r;
+
+	bench_req.n = n;
+	sync_global_to_guest(vcpu->vm, bench_req);
+
+	/* The bare ioctl: the timed loop is the VMM's whole work. */
+	t0 = now_ns();
+	for (;;) {
+		do {
+			r = ioctl(vcpu->fd, KVM_RUN, NULL);
+		} while (r == -1 && errno == EINTR);
+		TEST_ASSERT(!r, "KVM_RUN: %s", strerror(errno));
+		if (run->exit_reason != KVM_EXIT_HYPERCALL)
+			break;
+		serve(vcpu, c->serve);
+	}
+	t1 = now_ns();
+
+	switch (get_ucall(vcpu, &uc)) {
+	case UCALL_SYNC:
+		break;
+	case UCALL_ABORT:
+		REPORT_GUEST_ASSERT(uc);
+		break;
+	default:
+		TEST_FAIL("%s: unexpected exit %s", c->name,
+			  exit_reason_str(run->exit_reason));
+	}
+	sync_global_from_guest(vcpu->vm, bench_res);
+	if (n) {
+		TEST_ASSERT(bench_res.x0 == c->want_x0,
+			    "%s: the guest got x0 = 0x%lx, expected 0x%lx",
+			    c->name, bench_res.x0, c->want_x0);
+		TEST_ASSERT(bench_res.undef == (c->want_undef ? n : 0),
+			    "%s: %lu undefined-instruction exceptions in %lu calls",
+			    c->name, bench_res.undef, n);
+	}
+	return t1 - t0;
+}
+
+static struct kvm_vm *create_vm(struct kvm_vcpu **vcpu)
+{
+	struct kvm_vcpu_init init;
+	struct kvm_vm *vm;
+
+	vm = vm_create(1);
+	vm_ioctl(vm, KVM_ARM_PREFERRED_TARGET, &init);
+	init.features[0] |= 1 << KVM_ARM_VCPU_PSCI_0_2;
+	vm_init_descriptor_tables(vm);
+	*vcpu = aarch64_vcpu_add(vm, 0, &init, guest_code);
+	vcpu_init_descriptor_tables(*vcpu);
+	vm_install_sync_handler(vm, VECTOR_SYNC_CURRENT, ESR_EC_UNKNOWN,
+				guest_undef_handler);
+	return vm;
+}
+
+static double run_case(const struct bench_case *c, struct kvmtrap_bench *skel)
+{
+	uint64_t t, best0 = UINT64_MAX, bestn = UINT64_MAX;
+	struct bpf_link *link = NULL;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	int i;
+
+	vm = create_vm(&vcpu);
+	if (c->filter_fwd) {
+		struct kvm_smccc_filter filter = {
+			.base = BENCH_FUNC,
+			.nr_functions = 1,
+			.action = KVM_SMCCC_FILTER_FWD_TO_USER,
+		};
+
+		kvm_device_attr_set(vm->fd, KVM_ARM_VM_SMCCC_CTRL,
+				    KVM_ARM_VM_SMCCC_FILTER, &filter);
+	}
+	if (c->prog) {
+		struct bpf_program *p;
+
+		p = bpf_object__find_program_by_name(skel->obj, c->prog);
+		TEST_ASSERT(p, "no program %s", c->prog);
+		link = bpf_program__attach_kvm_trap(p, vm->fd);
+		TEST_ASSERT(link, "attach %s: %s", c->prog, strerror(errno));
+	}
+
+	bench_req.x0 = c->x0;
+	bench_req.smc = c->conduit == KVM_TRAP_CONDUIT_SMC;
+	/* Warm up: guest page tables, stage 2, caches of the emulator. */
+	round_ns(vcpu, c, c->n);
+	for (i = 0; i < ROUNDS; i++) {
+		t = round_ns(vcpu, c, 0);
+		best0 = t < best0 ? t : best0;
+		t = round_ns(vcpu, c, c->n);
+		bestn = t < bestn ? t : bestn;
+	}
+
+	bpf_link__destroy(link);
+	kvm_vm_free(vm);
+	return (double)(bestn - best0) / c->n;
+}
+
+int main(int argc, char **argv)
+{
+	struct kvmtrap_bench *skel = NULL;
+	unsigned int i, nr = FIRST_TRAP_CASE;
+	int links;
+
+	links = kvm_check_cap(KVM_CAP_TRAP_BPF);
+	if (links > 0) {
+		skel = kvmtrap_bench__open_and_load();
+		TEST_ASSERT(skel, "kvmtrap_bench__open_and_load: %s",
+			    strerror(errno));
+		nr = ARRAY_SIZE(cases);
+	}
+	printf("BENCH-INFO kvm_cap_trap_bpf %d\n", links);
+	for (i = 0; i < nr; i++) {
+		if (argc > 1 && strcmp(argv[1], cases[i].name))
+			continue;
+		printf("BENCH %s %.1f %u\n", cases[i].name,
+		       run_case(&cases[i], skel), cases[i].n);
+		fflush(stdout);
+	}
+	kvmtrap_bench__destroy(skel);
+	return 0;
+}
