@@ -79,7 +79,7 @@ static const struct bench_case cases[] = {
 	  .want_x0 = NOT_SUPPORTED, .n = 400 },
 	{ "filter-fwd-onereg", KVM_TRAP_CONDUIT_HVC, BENCH_FUNC,
 	  .filter_fwd = true, .serve = SERVE_ONE_REG, .want_x0 = FWD_X0,
-	  .n = 24 },
+	  .n = 64 },
 	/* From here on, only with KVM_CAP_TRAP_BPF. */
 	{ "native-linked", KVM_TRAP_CONDUIT_HVC, ARM_SMCCC_VERSION_FUNC_ID,
 	  "bench_handled", .want_x0 = ARM_SMCCC_VERSION_1_1, .n = 400 },
@@ -94,12 +94,12 @@ static const struct bench_case cases[] = {
 	{ "bpf-undef", KVM_TRAP_CONDUIT_HVC, BENCH_FUNC, "bench_undef",
 	  .want_x0 = BENCH_FUNC, .want_undef = true, .n = 400 },
 	{ "bpf-fwd-retregs", KVM_TRAP_CONDUIT_HVC, BENCH_FUNC, "bench_forward",
-	  .serve = SERVE_RET_REGS, .want_x0 = FWD_X0, .n = 24 },
+	  .serve = SERVE_RET_REGS, .want_x0 = FWD_X0, .n = 64 },
 	{ "bpf-fwd-onereg", KVM_TRAP_CONDUIT_HVC, BENCH_FUNC, "bench_forward",
-	  .serve = SERVE_ONE_REG, .want_x0 = FWD_X0, .n = 24 },
+	  .serve = SERVE_ONE_REG, .want_x0 = FWD_X0, .n = 64 },
 	{ "filter-fwd-retregs", KVM_TRAP_CONDUIT_HVC, BENCH_FUNC,
 	  .filter_fwd = true, .serve = SERVE_RET_REGS, .want_x0 = FWD_X0,
-	  .n = 24 },
+	  .n = 64 },
 };
 
 #define FIRST_TRAP_CASE 5
