@@ -32,8 +32,16 @@ jobs=${JOBS:-$(nproc)}
 mkdir -p "$obj"
 obj=$(cd "$obj" && pwd)
 
+# No padding NOPs before branch targets: GCC aligns loop and jump targets
+# to 8 or 16 bytes counted from the function's address, which moves with
+# every unrelated change elsewhere in the kernel.  An instruction count
+# (make bench) must not depend on where the linker put a function, so
+# every kernel built here, the unpatched baseline too, has none.
+kcflags="-falign-jumps=4 -falign-loops=4 -falign-labels=4"
+
 kmake() {
 	make --no-print-directory -C "$src" O="$obj" ARCH=arm64 CROSS_COMPILE="$cross" CC="$kcc" \
+		KCFLAGS="$kcflags" \
 		KBUILD_BUILD_USER=kvmtrap KBUILD_BUILD_HOST=kvmtrap LOCALVERSION= \
 		-j"$jobs" ${V:+V=$V} "$@"
 }

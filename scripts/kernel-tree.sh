@@ -43,6 +43,11 @@ pkgver=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || true)
 
 die() { echo "kernel-tree: $*" >&2; exit 1; }
 
+# Two makes at once (make kernel and make bench in two terminals) would
+# share the tree's git index: one at a time.
+exec 9>"$src.lock"
+flock 9
+
 [ -r "$tarball" ] || die "$tarball missing: run scripts/deps.sh"
 
 g() { git -C "$src" -c user.name=kvmtrap -c user.email=kvmtrap@invalid \
@@ -55,6 +60,8 @@ if [ "$(cat "$src/.kvmtrap-pristine" 2>/dev/null)" != "$pkgver" ]; then
 	mkdir -p "$src.tmp"
 	tar -xJf "$tarball" -C "$src.tmp" --strip-components=1
 	git -C "$src.tmp" init -q
+	# A background auto-gc of 80,000 objects would race the next run.
+	git -C "$src.tmp" config gc.auto 0
 	# Debian's top .gitignore ignores everything; track the tree anyway.
 	git -C "$src.tmp" -c core.compression=0 -c core.looseCompression=0 \
 		add -f -A .

@@ -38,7 +38,7 @@ void kvm_trap_bpf_invalid(struct kvm *kvm, struct kvm_trap_link *tl, u32 v);
 /*
  * Run the VM's programs on @ctx in attach order.  Returns the first verdict
  * other than PASS, or PASS, and counts it in the VM's statistics unless
- * @ctx is a query.  A value outside enum kvm_trap_verdict is the program's
+ * @ctx is a query or no program ran.  A value outside enum kvm_trap_verdict is the program's
  * bug, not the guest's: it counts as PASS and is reported on its own
  * (kvm_trap_bpf_invalid()).
  *
@@ -57,22 +57,29 @@ kvm_trap_bpf_run(struct kvm *kvm, struct kvm_trap_ctx *ctx)
 	rcu_read_lock();
 	preempt_disable();
 	arr = rcu_dereference(kvm->trap.array);
-	for (i = 0; arr && i < arr->nr; i++) {
-		v = bpf_prog_run(READ_ONCE(arr->links[i]->link.prog), ctx);
-		if (v == KVM_TRAP_PASS)
-			continue;
-		if (unlikely(v >= KVM_TRAP_NR_VERDICTS)) {
-			kvm_trap_bpf_invalid(kvm, arr->links[i], v);
-			continue;
+	/*
+	 * No array: the VM's last link went away after the caller saw one.
+	 * No program runs, so the call was not offered and counts nowhere.
+	 */
+	if (likely(arr)) {
+		for (i = 0; i < arr->nr; i++) {
+			v = bpf_prog_run(READ_ONCE(arr->links[i]->link.prog),
+					 ctx);
+			if (v == KVM_TRAP_PASS)
+				continue;
+			if (unlikely(v >= KVM_TRAP_NR_VERDICTS)) {
+				kvm_trap_bpf_invalid(kvm, arr->links[i], v);
+				continue;
+			}
+			verdict = v;
+			break;
 		}
-		verdict = v;
-		break;
+		if (!(ctx->flags & KVM_TRAP_F_QUERY))
+			atomic64_inc(&kvm->stat.generic.trap_bpf_verdict[verdict]);
 	}
 	preempt_enable();
 	rcu_read_unlock();
 
-	if (!(ctx->flags & KVM_TRAP_F_QUERY))
-		atomic64_inc(&kvm->stat.generic.trap_bpf_verdict[verdict]);
 	return verdict;
 }
 

@@ -109,7 +109,7 @@ static void kvm_arm_trap_undef(struct kvm_vcpu *vcpu)
 	kvm_inject_undefined(vcpu);
 }
 
-bool __kvm_arm_trap_bpf_offer(struct kvm_vcpu *vcpu, u32 imm, int *ret)
+int __kvm_arm_trap_bpf_offer(struct kvm_vcpu *vcpu, u32 imm)
 {
 	/* fill_ctx() writes every byte: no auto-initialisation needed */
 	struct kvm_trap_ctx ctx __uninitialized;
@@ -122,11 +122,11 @@ bool __kvm_arm_trap_bpf_offer(struct kvm_vcpu *vcpu, u32 imm, int *ret)
 	 * immediate, and must not be offered it again as an SMCCC call.
 	 */
 	if (!imm && kvm_vcpu_hvc_get_imm(vcpu))
-		return false;
+		return KVM_ARM_TRAP_UNDECIDED;
 
 	x0 = vcpu_get_reg(vcpu, 0);
 	if (!imm && kvm_arm_trap_is_arch_range(x0))
-		return false;
+		return KVM_ARM_TRAP_UNDECIDED;
 
 	/* 32-bit callers get and give 32-bit values, whatever a program does. */
 	mask = smccc_call_is_narrow(vcpu, x0, imm) ? U32_MAX : U64_MAX;
@@ -139,31 +139,27 @@ bool __kvm_arm_trap_bpf_offer(struct kvm_vcpu *vcpu, u32 imm, int *ret)
 	 */
 	if (likely(verdict == KVM_TRAP_HANDLED)) {
 		kvm_arm_trap_set_ret(vcpu, ctx.ret, mask);
-		*ret = 1;
-		return true;
+		return 1;
 	}
 
 	switch (verdict) {
 	case KVM_TRAP_PASS:
-		return false;
+		return KVM_ARM_TRAP_UNDECIDED;
 	case KVM_TRAP_FORWARD:
 		kvm_prepare_hypercall_exit(vcpu, ctx.func_id, imm,
 					   KVM_HYPERCALL_EXIT_BPF);
 		/* A VMM that ignores the exit returns a defined error. */
 		vcpu_set_reg(vcpu, 0, (u64)SMCCC_RET_NOT_SUPPORTED & mask);
-		*ret = 0;
-		return true;
+		return 0;
 	case KVM_TRAP_DENY:
 		smccc_set_retval(vcpu, SMCCC_RET_NOT_SUPPORTED, 0, 0, 0);
-		*ret = 1;
-		return true;
+		return 1;
 	case KVM_TRAP_UNDEF:
 		kvm_arm_trap_undef(vcpu);
-		*ret = 1;
-		return true;
+		return 1;
 	default:
 		/* HANDLED is done above; no other verdict is returned. */
 		WARN_ON_ONCE(1);
-		return false;
+		return KVM_ARM_TRAP_UNDECIDED;
 	}
 }
