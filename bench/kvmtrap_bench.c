@@ -311,6 +311,19 @@ int main(int argc, char **argv)
 			    strerror(errno));
 		nr = ARRAY_SIZE(cases);
 	}
+	if (argc > 1) {
+		for (i = 0; i < ARRAY_SIZE(cases); i++)
+			if (!strcmp(argv[1], cases[i].name))
+				break;
+		if (i == ARRAY_SIZE(cases)) {
+			fprintf(stderr, "kvmtrap_bench: no case '%s'; cases:",
+				argv[1]);
+			for (i = 0; i < ARRAY_SIZE(cases); i++)
+				fprintf(stderr, " %s", cases[i].name);
+			fprintf(stderr, "\n");
+			return 2;
+		}
+	}
 	printf("BENCH-INFO kvm_cap_trap_bpf %d\n", links);
 	for (i = 0; i < nr; i++) {
 		if (argc > 1 && strcmp(argv[1], cases[i].name))
