@@ -39,7 +39,8 @@ END {
 		d = have(k) ? sprintf("%+8.1f", v[2, k] - v[1, k]) : ""
 		printf "%-40s %s %s %8s\n", what[k], cell(1, k), cell(2, k), d
 	}
-	if (have("native") || ((2, "bpf-handled") in v) || ((2, "bpf-fwd-retregs") in v))
+	if (have("native") || ((2, "bpf-handled") in v && (2, "default") in v) ||
+	    ((2, "bpf-fwd-retregs") in v && (1, "filter-fwd-onereg") in v))
 		printf "\nTargets:\n"
 	if (have("native") && have("native-psci")) {
 		dn = v[2, "native"] - v[1, "native"]
