@@ -59,14 +59,14 @@ static void kvm_trap_count_link(int delta)
 
 /* Publish @links (or no array when @nr is 0) as the VM's program list. */
 static int kvm_trap_publish(struct kvm *kvm, struct kvm_trap_link **links,
-			    unsigned int nr)
+			    unsigned int nr, gfp_t gfp)
 {
 	struct kvm_trap_array *old, *new = NULL;
 
 	lockdep_assert_held(&kvm_trap_mutex);
 
 	if (nr) {
-		new = kzalloc(sizeof(*new), GFP_KERNEL_ACCOUNT);
+		new = kzalloc(sizeof(*new), gfp);
 		if (!new)
 			return -ENOMEM;
 		new->nr = nr;
@@ -97,7 +97,7 @@ static int kvm_trap_add(struct kvm *kvm, struct kvm_trap_link *link)
 	}
 	links[nr++] = link;
 
-	r = kvm_trap_publish(kvm, links, nr);
+	r = kvm_trap_publish(kvm, links, nr, GFP_KERNEL_ACCOUNT);
 	if (r)
 		return r;
 
@@ -107,9 +107,10 @@ static int kvm_trap_add(struct kvm *kvm, struct kvm_trap_link *link)
 }
 
 /*
- * Take @link out of its VM's list.  Removing cannot fail for want of
- * memory: the remaining links are compacted into the array in place only
- * after it has been unpublished, so a reader never sees a half-moved list.
+ * Take @link out of its VM's list.  Removing must not fail, nor leave the
+ * VM's other links unenforced for a moment (a strict policy would let calls
+ * through): the new array, a few dozen bytes, is allocated with
+ * __GFP_NOFAIL.
  */
 static void kvm_trap_del(struct kvm_trap_link *link)
 {
@@ -126,17 +127,7 @@ static void kvm_trap_del(struct kvm_trap_link *link)
 		if (arr->links[i] != link)
 			links[nr++] = arr->links[i];
 
-	if (kvm_trap_publish(kvm, links, nr)) {
-		/* No memory for a new array: retire the old one and reuse it. */
-		rcu_assign_pointer(kvm->trap.array, NULL);
-		synchronize_rcu();
-		arr->nr = nr;
-		memcpy(arr->links, links, nr * sizeof(*links));
-		if (nr)
-			rcu_assign_pointer(kvm->trap.array, arr);
-		else
-			kfree(arr);
-	}
+	kvm_trap_publish(kvm, links, nr, GFP_KERNEL_ACCOUNT | __GFP_NOFAIL);
 
 	WRITE_ONCE(link->kvm, NULL);
 	kvm_trap_count_link(-1);
