@@ -13,6 +13,7 @@
  *    for calls with an immediate), x4.. untouched; only for that exit.
  *  - The filter's FWD_TO_USER exit carries x1..x6 and the same flags
  *    without BPF; x0 is not preset; RET_REGS works for it too.
+ *  - A vCPU reset (KVM_ARM_VCPU_INIT) drops an answer not yet applied.
  *
  * One behaviour per test_*(), one VM per test.
  */
@@ -245,6 +246,64 @@ static void test_forward_ret_regs_once(void)
 	kt_env_free(&e);
 }
 
+/*
+ * The answer is applied at the very start of the next KVM_RUN, before the
+ * immediate_exit check: a KVM_RUN with immediate_exit set shows in x0
+ * whether it was applied, without running the guest.  With @reset, the VMM
+ * resets the vCPU in between (KVM_ARM_VCPU_INIT) and sets x0 itself; the
+ * answer to a call the reset threw away must not overwrite it.
+ */
+#define X0_AFTER_RESET 0x5eed0000ull
+
+static uint64_t x0_after_answer(bool reset)
+{
+	struct kt_call c = kt_smccc(KVM_TRAP_CONDUIT_HVC, KT_FUNC_64);
+	struct kvm_vcpu_init init;
+	struct kt_env e;
+	uint64_t x0;
+	int r;
+
+	kt_env_init(&e);
+	kt_rule_all(e.skel, KVM_TRAP_FORWARD);
+	kt_start(e.vcpu, &c);
+	kt_assert_hypercall_exit(e.vcpu);
+	answer_ret_regs(e.vcpu, RET_BASE);
+	if (reset) {
+		vm_ioctl(e.vm, KVM_ARM_PREFERRED_TARGET, &init);
+		init.features[0] |= 1 << KVM_ARM_VCPU_PSCI_0_2;
+		vcpu_ioctl(e.vcpu, KVM_ARM_VCPU_INIT, &init);
+		vcpu_set_reg(e.vcpu, ARM64_CORE_REG(regs.regs[0]),
+			     X0_AFTER_RESET);
+	}
+	e.vcpu->run->immediate_exit = 1;
+	r = __vcpu_run(e.vcpu);
+	TEST_ASSERT(r == -1 && errno == EINTR,
+		    "KVM_RUN with immediate_exit: %d (%s), expected EINTR", r,
+		    strerror(errno));
+	e.vcpu->run->immediate_exit = 0;
+	x0 = get_x0(e.vcpu);
+	kt_env_free(&e);
+	return x0;
+}
+
+/* The control for the next test: without a reset the answer does land. */
+static void test_ret_regs_applied_on_next_run(void)
+{
+	uint64_t x0 = x0_after_answer(false);
+
+	TEST_ASSERT(x0 == RET_BASE, "x0 = 0x%lx after the answered KVM_RUN, expected 0x%llx",
+		    x0, RET_BASE);
+}
+
+static void test_ret_regs_dropped_by_vcpu_reset(void)
+{
+	uint64_t x0 = x0_after_answer(true);
+
+	TEST_ASSERT(x0 == X0_AFTER_RESET,
+		    "x0 = 0x%lx: the answer to a call from before KVM_ARM_VCPU_INIT overwrote the VMM's 0x%llx",
+		    x0, X0_AFTER_RESET);
+}
+
 /* ---- the upstream SMCCC filter's FWD_TO_USER ---- */
 
 static void init_filter_fwd(struct kt_env *e, uint32_t func)
@@ -323,6 +382,8 @@ static const struct kvmtrap_test tests[] = {
 	KVMTRAP_TEST(test_smc_forward_ret_regs_smc32_narrowed),
 	KVMTRAP_TEST(test_smc_imm_forward_ret_regs),
 	KVMTRAP_TEST(test_forward_ret_regs_once),
+	KVMTRAP_TEST(test_ret_regs_applied_on_next_run),
+	KVMTRAP_TEST(test_ret_regs_dropped_by_vcpu_reset),
 	KVMTRAP_TEST(test_hvc_filter_fwd_exit_args),
 	KVMTRAP_TEST(test_smc_filter_fwd_exit_args),
 	KVMTRAP_TEST(test_filter_fwd_exit_smc32_narrowed),
