@@ -188,13 +188,19 @@ $(VMLINUX_H): $(KOBJ)/vmlinux $(HBPFTOOL)
 	$(Q)$(HBPFTOOL) btf dump file $< format c >$@.tmp
 	$(Q)if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
 
-$(SELFTESTS_OUT)/%.bpf.o: $(TOP)/selftests/%.bpf.c $(VMLINUX_H) $(LIBBPF_A) | $(SELFTESTS_OUT)
-	@echo "  BPF     $(@F)"
-	$(Q)$(CLANG) $(BPF_CFLAGS) -MD -MP -c $< -o $@
+# BPF objects and their skeletons: $(1) is the source directory, $(2) the
+# output directory.
+define bpf_rules
+$(2)/%.bpf.o: $(TOP)/$(1)/%.bpf.c $$(VMLINUX_H) $$(LIBBPF_A) | $(2)
+	@echo "  BPF     $$(@F)"
+	$$(Q)$$(CLANG) $$(BPF_CFLAGS) -MD -MP -c $$< -o $$@
 
-$(SELFTESTS_OUT)/%.skel.h: $(SELFTESTS_OUT)/%.bpf.o $(HBPFTOOL)
-	@echo "  SKEL    $(@F)"
-	$(Q)$(HBPFTOOL) gen skeleton $< name $(subst -,_,$*) >$@
+$(2)/%.skel.h: $(2)/%.bpf.o $$(HBPFTOOL)
+	@echo "  SKEL    $$(@F)"
+	$$(Q)$$(HBPFTOOL) gen skeleton $$< name $$(subst -,_,$$*) >$$@
+endef
+$(eval $(call bpf_rules,selftests,$(SELFTESTS_OUT)))
+$(eval $(call bpf_rules,bench,$(BENCH_OUT)))
 
 $(SELFTESTS_OUT)/%.o: $(TOP)/selftests/%.c $(SKELS) $(LIBBPF_A) | $(SELFTESTS_OUT)
 	@echo "  CC      $(@F)"
@@ -208,14 +214,6 @@ $(SELFTESTS_OUT) $(BENCH_OUT):
 	$(Q)mkdir -p $@
 
 # The benchmark: same flags and libraries as the selftests.
-$(BENCH_OUT)/%.bpf.o: $(TOP)/bench/%.bpf.c $(VMLINUX_H) $(LIBBPF_A) | $(BENCH_OUT)
-	@echo "  BPF     $(@F)"
-	$(Q)$(CLANG) $(BPF_CFLAGS) -MD -MP -c $< -o $@
-
-$(BENCH_OUT)/%.skel.h: $(BENCH_OUT)/%.bpf.o $(HBPFTOOL)
-	@echo "  SKEL    $(@F)"
-	$(Q)$(HBPFTOOL) gen skeleton $< name $(subst -,_,$*) >$@
-
 $(BENCH_OUT)/%.o: $(TOP)/bench/%.c $(BENCH_OUT)/%.skel.h $(LIBBPF_A) | $(BENCH_OUT)
 	@echo "  CC      $(@F)"
 	$(Q)$(ACC) $(ST_CFLAGS) -I$(BENCH_OUT) -c $< -o $@
