@@ -10,7 +10,8 @@
 #   make kernel | initramfs | selftests | clean | distclean
 #
 # Knobs: KFLAVOUR=debug (KASAN, lockdep, kmemleak kernel), MODES="vhe nvhe",
-# V=1 (full commands), JOBS=n, TIMEOUT=seconds per VM boot.
+# V=1 (full commands), JOBS=n, TIMEOUT=seconds per VM boot,
+# BENCH_ARGS=case (make bench: one case, e.g. bpf-handled).
 
 .DELETE_ON_ERROR:
 .SUFFIXES:
