@@ -12,6 +12,7 @@
 #ifndef _UAPI_LINUX_KVM_TRAP_H
 #define _UAPI_LINUX_KVM_TRAP_H
 
+#include <linux/ioctl.h>
 #include <linux/types.h>
 
 /*
@@ -86,5 +87,67 @@ enum kvm_trap_verdict {
  * run->hypercall.ret_regs[] instead of leaving the registers as they are.
  */
 #define KVM_HYPERCALL_EXIT_RET_REGS	(1ULL << 32)
+
+/*
+ * KVM_TRAP_QUERY (VM ioctl, arm64): run the whole decision for a described
+ * call, as if a vCPU of the VM made it, without a vCPU and without side
+ * effects: programs see KVM_TRAP_F_QUERY and their verdicts are not
+ * counted.  See Documentation/kvm-trap-api.rst.
+ */
+#define KVM_TRAP_QUERY_AARCH32	(1U << 0)	/* the caller runs AArch32 */
+
+/* Which step of the decision settled the call (struct kvm_trap_query). */
+enum kvm_trap_stage {
+	KVM_TRAP_STAGE_FILTER	= 1,	/* the SMCCC filter: DENY or FORWARD */
+	KVM_TRAP_STAGE_NATIVE	= 2,	/* a KVM service: HANDLED */
+	KVM_TRAP_STAGE_BPF	= 3,	/* the program of link_id */
+	KVM_TRAP_STAGE_DEFAULT	= 4,	/* nobody: the call fails (DENY) */
+};
+
+/* struct kvm_trap_query::out_flags */
+#define KVM_TRAP_QUERY_RET	(1U << 0)	/* ret[] is what x0..x3 get */
+#define KVM_TRAP_QUERY_EL2	(1U << 1)	/* answered at EL2, before KVM */
+
+struct kvm_trap_query {
+	/* in */
+	__u32 conduit;			/* KVM_TRAP_CONDUIT_HVC or _SMC */
+	__u32 flags;			/* KVM_TRAP_QUERY_AARCH32 */
+	__u32 imm;			/* immediate of the HVC/SMC, 0..0xffff */
+	__u32 vcpu_id;			/* what the programs see as vcpu_id */
+	__u64 regs[8];			/* x0..x7 of the caller */
+	/* out: must be zero on entry */
+	__u32 stage;			/* enum kvm_trap_stage */
+	__u32 verdict;			/* enum kvm_trap_verdict */
+	__u32 link_id;			/* STAGE_BPF: the deciding link */
+	__u32 prog_id;			/* STAGE_BPF: its program */
+	__u32 out_flags;		/* KVM_TRAP_QUERY_RET, _EL2 */
+	__u32 pad;
+	__u64 ret[4];			/* x0..x3 after the call */
+};
+
+/*
+ * KVM_TRAP_NATIVE_LIST (VM ioctl, arm64): the calls KVM itself answers for
+ * this VM, after its SMCCC filter and firmware feature bitmaps, as ranges
+ * of function IDs per conduit.  Ranges never overlap and come sorted by
+ * conduit, then function ID.
+ */
+#define KVM_TRAP_RANGE_EL2	(1U << 0)	/* answered at EL2, before KVM */
+
+struct kvm_trap_range {
+	__u32 conduit;			/* KVM_TRAP_CONDUIT_HVC or _SMC */
+	__u32 flags;			/* KVM_TRAP_RANGE_EL2 */
+	__u64 first;			/* first function ID (w0) */
+	__u64 last;			/* last function ID, inclusive */
+};
+
+struct kvm_trap_native_list {
+	__u32 nr;			/* in: room in ranges[]; out: ranges */
+	__u32 pad;			/* must be zero */
+	struct kvm_trap_range ranges[];
+};
+
+/* KVMIO (0xAE), numbers not used by linux/kvm.h */
+#define KVM_TRAP_QUERY		_IOWR(0xAE, 0xd6, struct kvm_trap_query)
+#define KVM_TRAP_NATIVE_LIST	_IOWR(0xAE, 0xd7, struct kvm_trap_native_list)
 
 #endif /* _UAPI_LINUX_KVM_TRAP_H */

@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * libkvmtrap.h: the C API a VMM (or the kvmtrap CLI) uses to give one VM
+ * its own BPF policies for the hypervisor calls KVM does not handle.
+ *
+ * The order of use reads top to bottom:
+ *
+ *	kvmtrap_vm_open(vm_fd, &vm);		 or kvmtrap_vm_open_pid()
+ *	kvmtrap_policy_open("deny.bpf.o", &p);
+ *	kvmtrap_policy_set(p, "verdict", "undef"); const volatile globals
+ *	kvmtrap_policy_load(p, vm);		 verifier, JIT
+ *	link_fd = kvmtrap_policy_attach(p, vm);	 live from here on
+ *	kvmtrap_pin(vm, link_fd, path, sizeof(path));
+ *	...
+ *	kvmtrap_detach(link_fd); kvmtrap_unpin(vm, link_id);
+ *	kvmtrap_policy_close(p); kvmtrap_vm_close(vm);
+ *
+ * Conventions: every function that can fail returns a negative errno
+ * (-ENOENT, -EPERM, ...) and sets nothing else; counts and fds are >= 0.
+ * The library never prints: libbpf's messages go wherever the caller's
+ * libbpf_set_print() callback sends them.
+ *
+ * State on the host, per VM, under /sys/fs/bpf/kvmtrap/<vm>/ where <vm> is
+ * KVM's own name of the VM, "<pid>-<fd>" (the creator's pid and the VM's fd
+ * number in it, as in /sys/kernel/debug/kvm and in the VM fd's fdinfo):
+ *
+ *	link-<id>	a pinned kvm_trap link (kvmtrap_pin())
+ *	handled		the handled-call list (kvmtrap_handled_*())
+ *
+ * See Documentation/libkvmtrap.rst.
+ */
+#ifndef __LIBKVMTRAP_H
+#define __LIBKVMTRAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <linux/kvm_trap.h>
+
+#include "kvmtrap_handled.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct bpf_object;
+
+/* Where the per-VM directories live. */
+#define KVMTRAP_BPFFS_DIR	"/sys/fs/bpf/kvmtrap"
+/* "<pid>-<fd>": two decimal numbers and a dash, with the NUL. */
+#define KVMTRAP_VM_NAME_LEN	24
+
+/* ---- VMs ---------------------------------------------------------------- */
+
+struct kvmtrap_vm;
+
+/*
+ * Use @vm_fd (a KVM VM fd of this process; borrowed, not closed by
+ * kvmtrap_vm_close()).  Reads KVM's name of the VM from the fd's fdinfo.
+ * -EBADF: not an open fd; -ENOTTY: not a KVM VM fd; -EOPNOTSUPP: the
+ * kernel lacks KVM_CAP_TRAP_BPF.
+ */
+int kvmtrap_vm_open(int vm_fd, struct kvmtrap_vm **vm);
+
+/*
+ * Take VM fd @fd of process @pid with pidfd_open()/pidfd_getfd() (the fd
+ * is owned and closed by kvmtrap_vm_close()).  @fd < 0: the process's only
+ * VM fd (-EEXIST when it has several, -ENOENT when none).
+ * -ESRCH: no such process; -EPERM: no ptrace access to it (the caller must
+ * be the VMM's user or have CAP_SYS_PTRACE); -EBADF: no such fd in it;
+ * -ENOTTY: that fd is not a KVM VM; -EOPNOTSUPP: no KVM_CAP_TRAP_BPF.
+ */
+int kvmtrap_vm_open_pid(pid_t pid, int fd, struct kvmtrap_vm **vm);
+
+void kvmtrap_vm_close(struct kvmtrap_vm *vm);
+int kvmtrap_vm_fd(const struct kvmtrap_vm *vm);
+/* "<pid>-<fd>", KVM's name of the VM */
+const char *kvmtrap_vm_name(const struct kvmtrap_vm *vm);
+
+/* One VM fd found in /proc/<pid>/fd (an anon_inode:kvm-vm link). */
+struct kvmtrap_vm_ref {
+	pid_t pid;			/* the process holding the fd */
+	int fd;				/* its fd number there */
+	char name[KVMTRAP_VM_NAME_LEN];	/* KVM's name, "" if unreadable */
+	char comm[16];			/* /proc/<pid>/comm */
+};
+
+/*
+ * Every VM fd on the host, sorted by pid then fd; one VM held by several
+ * processes appears once per holder.  Fills up to @max, returns how many
+ * there are (so a return > @max means: call again with more room).
+ */
+int kvmtrap_list_vms(struct kvmtrap_vm_ref *refs, int max);
+
+/* Per-verdict counts from KVM's binary statistics of the VM. */
+struct kvmtrap_stats {
+	uint64_t verdict[KVM_TRAP_NR_VERDICTS];	/* trap_bpf_<verdict> */
+	uint64_t invalid;			/* trap_bpf_invalid */
+};
+
+int kvmtrap_vm_stats(const struct kvmtrap_vm *vm, struct kvmtrap_stats *st);
+
+/* ---- Policies: a BPF object with one SEC("kvm_trap") program --------- */
+
+struct kvmtrap_policy;
+
+/*
+ * Open @path.  -ENOENT: no such file; -EINVAL: not a BPF ELF object;
+ * -ENOEXEC: the object has no kvm_trap program (or more than one).
+ */
+int kvmtrap_policy_open(const char *path, struct kvmtrap_policy **p);
+
+/*
+ * Set the read-only global @key (a const volatile variable of the policy)
+ * to @value before load.  Integers take decimal, 0x hex or a negative
+ * number and must fit the variable; bool takes true/false/1/0; enums take
+ * an enumerator name or a number; char arrays take the string.
+ * -ENOENT: no such variable; -EINVAL: the value does not parse or fit;
+ * -EBUSY: already loaded.
+ */
+int kvmtrap_policy_set(struct kvmtrap_policy *p, const char *key,
+		       const char *value);
+
+/*
+ * Load (verify and JIT) the policy.  With @vm, a map of the policy named
+ * "kvmtrap_handled" becomes that VM's pinned handled-call list (created if
+ * needed); without, it is a private map.  On failure the verifier's log has
+ * gone to libbpf's print callback.  -EACCES/-EINVAL: rejected by the
+ * verifier; -EBUSY: already loaded.
+ */
+int kvmtrap_policy_load(struct kvmtrap_policy *p, struct kvmtrap_vm *vm);
+
+/*
+ * Attach the loaded policy to @vm.  Returns a new link fd the caller owns.
+ * -EINVAL: not loaded; -E2BIG: the VM already has KVM_CAP_TRAP_BPF links.
+ */
+int kvmtrap_policy_attach(struct kvmtrap_policy *p, struct kvmtrap_vm *vm);
+
+int kvmtrap_policy_prog_fd(const struct kvmtrap_policy *p);
+/* The kvm_trap program's name (its C function name) */
+const char *kvmtrap_policy_name(const struct kvmtrap_policy *p);
+struct bpf_object *kvmtrap_policy_object(const struct kvmtrap_policy *p);
+void kvmtrap_policy_close(struct kvmtrap_policy *p);
+
+/*
+ * Run the loaded policy once with BPF_PROG_TEST_RUN on @ctx (in and out:
+ * ret[] holds what the program set); no VM needed.  The verdict goes to
+ * *@verdict, possibly outside enum kvm_trap_verdict.
+ */
+int kvmtrap_policy_test(struct kvmtrap_policy *p, struct kvm_trap_ctx *ctx,
+			uint32_t *verdict);
+
+/* ---- Links -------------------------------------------------------------- */
+
+/* Attach any loaded kvm_trap program; returns a link fd. */
+int kvmtrap_attach(int prog_fd, struct kvmtrap_vm *vm);
+/*
+ * Swap the link's program atomically (BPF_LINK_UPDATE): every call sees
+ * either the old or the new program.  @old_prog_fd >= 0 makes it fail with
+ * -EPERM if the link no longer runs that program.
+ */
+int kvmtrap_replace(int link_fd, int new_prog_fd, int old_prog_fd);
+/* Take the link off its VM (BPF_LINK_DETACH); the fd stays valid. */
+int kvmtrap_detach(int link_fd);
+
+struct kvmtrap_link_info {
+	uint32_t link_id;
+	uint32_t prog_id;
+	char prog_name[16];		/* BPF_OBJ_NAME_LEN */
+	char vm[KVMTRAP_VM_NAME_LEN];	/* KVM's name of the VM */
+	bool defunct;			/* detached, or its VM is gone */
+	bool pinned;			/* pinned under the VM's directory */
+};
+
+int kvmtrap_link_info(int link_fd, struct kvmtrap_link_info *info);
+
+/*
+ * The kvm_trap links of VM @vm_name on the host (all of them, pinned or
+ * not, found by link ID), in attach order (link IDs ascend).  Fills up to
+ * @max, returns how many there are.  NULL @vm_name: every kvm_trap link.
+ */
+int kvmtrap_links(const char *vm_name, struct kvmtrap_link_info *infos,
+		  int max);
+
+/* A new fd for link @link_id (pinned or not); -ENOENT when there is none. */
+int kvmtrap_link_fd(uint32_t link_id);
+
+/*
+ * Pin @link_fd as KVMTRAP_BPFFS_DIR/<vm>/link-<id> (creating the
+ * directories; bpffs is mounted at /sys/fs/bpf if it is not).  The path
+ * goes to @path when non-NULL.  -EEXIST: already pinned there.
+ */
+int kvmtrap_pin(struct kvmtrap_vm *vm, int link_fd, char *path, size_t len);
+
+/*
+ * Remove the pin of link @link_id of VM @vm_name, and the VM's directory
+ * with its handled-call list when no link pin is left in it.
+ * -ENOENT: not pinned there.
+ */
+int kvmtrap_unpin(const char *vm_name, uint32_t link_id);
+
+/* ---- The handled-call list and the query --------------------------------- */
+
+/*
+ * The VM's handled-call list map (KVMTRAP_BPFFS_DIR/<vm>/handled), created
+ * and pinned if needed, with its native entries (owner KERNEL) rebuilt
+ * from KVM_TRAP_NATIVE_LIST.  Returns a map fd the caller owns.
+ */
+int kvmtrap_handled_open(struct kvmtrap_vm *vm);
+
+/*
+ * The entries of VM @vm_name's pinned list, sorted by conduit, immediate,
+ * first ID.  Fills up to @max, returns how many there are; -ENOENT when
+ * the VM has no list pinned.
+ */
+int kvmtrap_handled_read(const char *vm_name,
+			 struct kvmtrap_handled_entry *entries, int max);
+
+/*
+ * KVM_TRAP_NATIVE_LIST: the ranges KVM answers itself for this VM.
+ * *@ranges is malloc()ed, the caller frees it; returns the count.
+ */
+int kvmtrap_native_list(const struct kvmtrap_vm *vm,
+			struct kvm_trap_range **ranges);
+
+/* KVM_TRAP_QUERY: in-fields of @q set by the caller, out-fields zero. */
+int kvmtrap_query(const struct kvmtrap_vm *vm, struct kvm_trap_query *q);
+
+/* ---- Names shared by parsing, help and output ---------------------------- */
+
+/* The well-known SMCCC function IDs, e.g. "PSCI_VERSION"; NULL if none. */
+const char *kvmtrap_func_name(uint64_t func_id);
+/* A name from that table, or a number (decimal or 0x hex, up to 64 bits). */
+int kvmtrap_func_parse(const char *s, uint64_t *func_id);
+/* Iterate the table: fills *@name/*@func_id for @i, -ENOENT past the end. */
+int kvmtrap_func_at(unsigned int i, const char **name, uint64_t *func_id);
+
+/* "pass", "handled", "forward", "deny", "undef"; NULL when out of range */
+const char *kvmtrap_verdict_name(uint32_t verdict);
+int kvmtrap_verdict_parse(const char *s, uint32_t *verdict);
+/* "hvc", "smc", "papr" */
+const char *kvmtrap_conduit_name(uint32_t conduit);
+int kvmtrap_conduit_parse(const char *s, uint32_t *conduit);
+/* "filter", "native", "bpf", "default" */
+const char *kvmtrap_stage_name(uint32_t stage);
+/* "native", "native-el2", "bpf" and "kernel", "policy" */
+const char *kvmtrap_route_name(uint32_t route);
+const char *kvmtrap_owner_name(uint32_t owner);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* __LIBKVMTRAP_H */
