@@ -17,7 +17,9 @@
 #include <uapi/linux/kvm_trap.h>
 
 struct bpf_prog;
+struct file;
 struct kvm;
+struct seq_file;
 struct kvm_trap_array;
 union bpf_attr;
 
@@ -49,6 +51,8 @@ static __always_inline bool kvm_trap_bpf_active(struct kvm_trap_vm *vm)
 
 void kvm_trap_bpf_init_vm(struct kvm *kvm, const char *fdname);
 void kvm_trap_bpf_destroy_vm(struct kvm *kvm);
+/* The VM fd's fdinfo names the VM as kvmtrap (and its links) do. */
+void kvm_trap_bpf_show_fdinfo(struct seq_file *m, struct file *filp);
 int kvm_trap_link_attach(const union bpf_attr *attr, struct bpf_prog *prog);
 
 /*

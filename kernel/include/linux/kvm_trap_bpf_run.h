@@ -33,24 +33,33 @@ struct kvm_trap_array {
 	struct kvm_trap_link *links[KVM_TRAP_MAX_LINKS];
 };
 
+/* Which link decided a query (KVM_TRAP_QUERY), for user space. */
+struct kvm_trap_decider {
+	u32 link_id;
+	u32 prog_id;
+};
+
 void kvm_trap_bpf_invalid(struct kvm *kvm, struct kvm_trap_link *tl, u32 v);
 
 /*
  * Run the VM's programs on @ctx in attach order.  Returns the first verdict
  * other than PASS, or PASS, and counts it in the VM's statistics unless
- * @ctx is a query or no program ran.  A value outside enum kvm_trap_verdict is the program's
- * bug, not the guest's: it counts as PASS and is reported on its own
- * (kvm_trap_bpf_invalid()).
+ * @ctx is a query or no program ran.  A value outside enum kvm_trap_verdict
+ * is the program's bug, not the guest's: it counts as PASS and is reported
+ * on its own (kvm_trap_bpf_invalid()).  With @who (a query), the link and
+ * program that decided are stored there, read while they cannot go away.
  *
  * Programs run with preemption off rather than migration off: it pins them
  * to the CPU just as well, and costs nothing on a kernel without
  * preemption, where migrate_disable() is still two calls per trap.
  */
 static __always_inline enum kvm_trap_verdict
-kvm_trap_bpf_run(struct kvm *kvm, struct kvm_trap_ctx *ctx)
+__kvm_trap_bpf_run(struct kvm *kvm, struct kvm_trap_ctx *ctx,
+		   struct kvm_trap_decider *who)
 {
 	enum kvm_trap_verdict verdict = KVM_TRAP_PASS;
 	struct kvm_trap_array *arr;
+	struct bpf_prog *prog;
 	unsigned int i;
 	u32 v;
 
@@ -63,8 +72,8 @@ kvm_trap_bpf_run(struct kvm *kvm, struct kvm_trap_ctx *ctx)
 	 */
 	if (likely(arr)) {
 		for (i = 0; i < arr->nr; i++) {
-			v = bpf_prog_run(READ_ONCE(arr->links[i]->link.prog),
-					 ctx);
+			prog = READ_ONCE(arr->links[i]->link.prog);
+			v = bpf_prog_run(prog, ctx);
 			if (v == KVM_TRAP_PASS)
 				continue;
 			if (unlikely(v >= KVM_TRAP_NR_VERDICTS)) {
@@ -72,6 +81,10 @@ kvm_trap_bpf_run(struct kvm *kvm, struct kvm_trap_ctx *ctx)
 				continue;
 			}
 			verdict = v;
+			if (who) {
+				who->link_id = arr->links[i]->link.id;
+				who->prog_id = prog->aux->id;
+			}
 			break;
 		}
 		if (!(ctx->flags & KVM_TRAP_F_QUERY))
@@ -81,6 +94,12 @@ kvm_trap_bpf_run(struct kvm *kvm, struct kvm_trap_ctx *ctx)
 	rcu_read_unlock();
 
 	return verdict;
+}
+
+static __always_inline enum kvm_trap_verdict
+kvm_trap_bpf_run(struct kvm *kvm, struct kvm_trap_ctx *ctx)
+{
+	return __kvm_trap_bpf_run(kvm, ctx, NULL);
 }
 
 #endif /* __LINUX_KVM_TRAP_BPF_RUN_H */

@@ -44,6 +44,13 @@ void kvm_trap_bpf_init_vm(struct kvm *kvm, const char *fdname)
 		kvm->trap.fd = U32_MAX;
 }
 
+void kvm_trap_bpf_show_fdinfo(struct seq_file *m, struct file *filp)
+{
+	struct kvm *kvm = filp->private_data;
+
+	seq_printf(m, "vm:\t%d-%u\n", kvm->trap.pid, kvm->trap.fd);
+}
+
 static void kvm_trap_count_link(int delta)
 {
 	lockdep_assert_held(&kvm_trap_mutex);
