@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 
 #include "kvmtrap_vm.h"
 
@@ -524,6 +525,45 @@ static void test_native_list_bad_input(void)
 	kvm_vm_free(vm);
 }
 
+/*
+ * Another process holding the VM fd (here a forked child, which has its
+ * own mm) may ask, while KVM's other VM ioctls stay the VMM's own.
+ */
+static void test_query_from_another_process(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = kt_create_vm(&vcpu);
+	struct kt_call c = kt_smccc(KVM_TRAP_CONDUIT_HVC, KT_PSCI_VERSION);
+	struct kvm_trap_native_list hdr = {};
+	struct kvm_trap_query q = kt_query_of(&c);
+	int status, r;
+	pid_t pid;
+
+	pid = fork();
+	TEST_ASSERT(pid >= 0, "fork: %s", strerror(errno));
+	if (!pid) {
+		r = __kt_query(vm, &q);
+		if (r || q.stage != KVM_TRAP_STAGE_NATIVE)
+			_exit(1);
+		r = __kt_native_list(vm, &hdr);
+		if (r >= 0 || errno != E2BIG || !hdr.nr)
+			_exit(2);
+		/* control: an ordinary VM ioctl is refused */
+		r = ioctl(vm->fd, KVM_CHECK_EXTENSION, KVM_CAP_TRAP_BPF);
+		if (r >= 0 || errno != EIO)
+			_exit(3);
+		_exit(0);
+	}
+	TEST_ASSERT(waitpid(pid, &status, 0) == pid, "waitpid");
+	TEST_ASSERT(WIFEXITED(status) && !WEXITSTATUS(status),
+		    "in another process: %s",
+		    !WIFEXITED(status) ? "killed" :
+		    WEXITSTATUS(status) == 1 ? "KVM_TRAP_QUERY failed" :
+		    WEXITSTATUS(status) == 2 ? "KVM_TRAP_NATIVE_LIST failed" :
+		    "KVM_CHECK_EXTENSION was not refused with EIO");
+	kvm_vm_free(vm);
+}
+
 /* ---- the VM's name ---- */
 
 static void test_vm_fdinfo_name(void)
@@ -564,6 +604,7 @@ static const struct kvmtrap_test tests[] = {
 	KVMTRAP_TEST(test_native_list_agrees_with_query),
 	KVMTRAP_TEST(test_native_list_follows_bitmaps),
 	KVMTRAP_TEST(test_native_list_bad_input),
+	KVMTRAP_TEST(test_query_from_another_process),
 	KVMTRAP_TEST(test_vm_fdinfo_name),
 };
 

@@ -55,6 +55,12 @@ void kvm_trap_bpf_destroy_vm(struct kvm *kvm);
 void kvm_trap_bpf_show_fdinfo(struct seq_file *m, struct file *filp);
 int kvm_trap_link_attach(const union bpf_attr *attr, struct bpf_prog *prog);
 
+/* VM ioctls that any process holding the VM fd may use, not only its VMM. */
+static inline bool kvm_trap_bpf_any_mm_ioctl(unsigned int ioctl)
+{
+	return ioctl == KVM_TRAP_QUERY || ioctl == KVM_TRAP_NATIVE_LIST;
+}
+
 /*
  * Called under the kvmtrap mutex when the first link on the host appears
  * (true) and after the last one is gone (false), so that an architecture
@@ -75,6 +81,11 @@ static inline void kvm_trap_bpf_init_vm(struct kvm *kvm, const char *fdname)
 
 static inline void kvm_trap_bpf_destroy_vm(struct kvm *kvm)
 {
+}
+
+static inline bool kvm_trap_bpf_any_mm_ioctl(unsigned int ioctl)
+{
+	return false;
 }
 
 #endif /* CONFIG_KVM_TRAP_BPF */
