@@ -103,6 +103,8 @@ AF          := $(A64)/$(KFLAVOUR)
 INITRAMFS   := $(AF)/initramfs.cpio.gz
 SELFTESTS_OUT := $(AF)/selftests
 BENCH_OUT   := $(AF)/bench
+LOADER_OUT  := $(AF)/loader
+HOST_TESTS_OUT := $(B)/host/tests
 
 # Upstream KVM selftests run in the VM as a regression gate.
 KVM_TESTS := aarch64/hypercalls aarch64/smccc_filter aarch64/psci_test \
@@ -154,20 +156,36 @@ selftests initramfs: tools
 
 VMLINUX_H := $(AF)/vmlinux.h
 BPF_CFLAGS := -target bpf -g -O2 -Wall -D__TARGET_ARCH_arm64 \
-	-I$(AF) -I$(LIBBPF_INC) -I$(TOP)/selftests -I$(TOP)/include
+	-I$(AF) -I$(LIBBPF_INC) -I$(TOP)/selftests -I$(TOP)/bpf -I$(TOP)/loader \
+	-I$(TOP)/include
 ST_CFLAGS := -Wall -Wstrict-prototypes -Wuninitialized -O2 -g -std=gnu99 -MD -MP \
 	-DCONFIG_64BIT -U_FORTIFY_SOURCE -fno-builtin-memcmp -fno-builtin-memcpy \
 	-fno-builtin-memset -fno-builtin-strnlen -fno-stack-protector -fno-PIE \
 	-fno-strict-aliasing \
-	-I$(TOP)/selftests -I$(SELFTESTS_OUT) -I$(TOP)/include \
+	-I$(TOP)/selftests -I$(SELFTESTS_OUT) -I$(TOP)/loader -I$(TOP)/include \
 	-I$(KSRC)/tools/include -I$(KSRC)/tools/arch/arm64/include \
 	-I$(KVMST_SRC)/include -I$(KVMST_SRC)/include/aarch64 \
 	-I$(KSRC)/tools/testing/selftests \
 	-I$(KVMST)/tools/arch/arm64/include/generated \
 	-I$(LIBBPF_INC) -isystem $(KHDR)
 ST_LDLIBS := $(LIBBPF_A) -lelf -lz -lzstd -ldl -pthread
+
+# libkvmtrap (loader/*.c but the CLI's own files) and the kvmtrap CLI, static
+# arm64, against our UAPI and the tree's libbpf.
+LOADER_CFLAGS := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+	-Wstrict-prototypes -O2 -g -std=gnu11 -MD -MP -D_GNU_SOURCE \
+	-I$(TOP)/loader -I$(LOADER_OUT) -I$(TOP)/include -I$(LIBBPF_INC) -isystem $(KHDR)
+CLI_SRCS    := kvmtrap.c kvmtrap_args.c
+LIB_SRCS    := $(filter-out %.bpf.c $(CLI_SRCS),$(notdir $(wildcard $(TOP)/loader/*.c)))
+LIBKVMTRAP_A := $(LOADER_OUT)/libkvmtrap.a
+KVMTRAP_CLI := $(LOADER_OUT)/kvmtrap
+LOADER_SKELS := $(patsubst %.bpf.c,$(LOADER_OUT)/%.skel.h,$(notdir $(wildcard $(TOP)/loader/*.bpf.c)))
 LIBKVM_OBJS := $(shell find $(KVMST)/lib -name '*.o' 2>/dev/null)
 
+# Every selftest BPF object also goes to the VM's /usr/libexec/kvmtrap/bpf,
+# for the tests that load objects by path (kvmtrap CLI, libkvmtrap).
+SELFTEST_OBJS := $(patsubst %.bpf.c,$(SELFTESTS_OUT)/%.bpf.o,\
+	$(filter-out %_fail.bpf.c,$(notdir $(wildcard $(TOP)/selftests/*.bpf.c))))
 SKELS := $(patsubst %.bpf.c,$(SELFTESTS_OUT)/%.skel.h,\
 	$(filter-out %_fail.bpf.c,$(notdir $(wildcard $(TOP)/selftests/*.bpf.c))))
 # Programs the verifier must reject (selftests/*_fail.bpf.c): no skeleton,
@@ -202,16 +220,29 @@ $(2)/%.skel.h: $(2)/%.bpf.o $$(HBPFTOOL)
 endef
 $(eval $(call bpf_rules,selftests,$(SELFTESTS_OUT)))
 $(eval $(call bpf_rules,bench,$(BENCH_OUT)))
+$(eval $(call bpf_rules,loader,$(LOADER_OUT)))
+
+$(LOADER_OUT)/%.o: $(TOP)/loader/%.c $(LOADER_SKELS) $(LIBBPF_A) | $(LOADER_OUT)
+	@echo "  CC      $(@F)"
+	$(Q)$(ACC) $(LOADER_CFLAGS) -c $< -o $@
+
+$(LIBKVMTRAP_A): $(addprefix $(LOADER_OUT)/,$(LIB_SRCS:.c=.o))
+	@echo "  AR      $(@F)"
+	$(Q)rm -f $@ && $(CROSS)ar rcs $@ $^
+
+$(KVMTRAP_CLI): $(addprefix $(LOADER_OUT)/,$(CLI_SRCS:.c=.o)) $(LIBKVMTRAP_A) $(LIBBPF_A)
+	@echo "  LD      $(@F)"
+	$(Q)$(ACC) -static -o $@ $(filter %.o,$^) $(LIBKVMTRAP_A) $(ST_LDLIBS)
 
 $(SELFTESTS_OUT)/%.o: $(TOP)/selftests/%.c $(SKELS) $(LIBBPF_A) | $(SELFTESTS_OUT)
 	@echo "  CC      $(@F)"
 	$(Q)$(ACC) $(ST_CFLAGS) -c $< -o $@
 
-$(SELFTESTS_OUT)/%: $(SELFTESTS_OUT)/%.o $(LIBBPF_A) $(LIBKVM_OBJS)
+$(SELFTESTS_OUT)/%: $(SELFTESTS_OUT)/%.o $(LIBKVMTRAP_A) $(LIBBPF_A) $(LIBKVM_OBJS)
 	@echo "  LD      $(@F)"
-	$(Q)$(ACC) -static -o $@ $< $(LIBKVM_OBJS) $(ST_LDLIBS)
+	$(Q)$(ACC) -static -o $@ $< $(LIBKVM_OBJS) $(LIBKVMTRAP_A) $(ST_LDLIBS)
 
-$(SELFTESTS_OUT) $(BENCH_OUT):
+$(SELFTESTS_OUT) $(BENCH_OUT) $(LOADER_OUT) $(HOST_TESTS_OUT):
 	$(Q)mkdir -p $@
 
 # The benchmark: same flags and libraries as the selftests.
@@ -226,15 +257,35 @@ $(BENCH_BIN): $(BENCH_OUT)/kvmtrap_bench.o $(LIBBPF_A) $(LIBKVM_OBJS)
 $(BUSYBOX): $(TOP)/scripts/fetch-busybox.sh
 	$(Q)$(TOP)/scripts/fetch-busybox.sh $(A64)/busybox
 
--include $(wildcard $(SELFTESTS_OUT)/*.d $(BENCH_OUT)/*.d)
+-include $(wildcard $(SELFTESTS_OUT)/*.d $(BENCH_OUT)/*.d $(LOADER_OUT)/*.d)
 
-$(INITRAMFS): $(SELFTEST_BINS) $(FAIL_OBJS) $(BENCH_BIN) $(BPFTOOL) $(BUSYBOX) \
+$(INITRAMFS): $(SELFTEST_BINS) $(FAIL_OBJS) $(SELFTEST_OBJS) $(BENCH_BIN) \
+		$(KVMTRAP_CLI) $(BPFTOOL) $(BUSYBOX) \
 		$(TOP)/scripts/mkinitramfs.sh \
 		$(TOP)/scripts/vm/init $(TOP)/scripts/vm/run-tests \
 		$(addprefix $(KVMST)/,$(KVM_TESTS))
 	$(Q)$(TOP)/scripts/mkinitramfs.sh $@ $(BUSYBOX) $(BPFTOOL) $(TOP)/scripts/vm \
-		--selftests $(SELFTEST_BINS) --bpf $(FAIL_OBJS) --bench $(BENCH_BIN) \
-		--kvm $(KVMST) $(KVM_TESTS)
+		--sbin $(KVMTRAP_CLI) \
+		--selftests $(SELFTEST_BINS) --bpf $(FAIL_OBJS) $(SELFTEST_OBJS) \
+		--bench $(BENCH_BIN) --kvm $(KVMST) $(KVM_TESTS)
+
+# ---------------------------------------------------------------------------
+# Host unit tests: selftests/host/*.c, pure C (CLI parsing, names), built
+# with the host compiler against the loader sources they test.
+
+HOST_CC     := gcc
+HOST_CFLAGS := -Wall -Wextra -Wno-unused-parameter -O1 -g -std=gnu11 -D_GNU_SOURCE \
+	-I$(TOP)/loader -I$(TOP)/include/uapi
+HOST_TEST_DEPS := $(TOP)/loader/kvmtrap_names.c $(TOP)/loader/kvmtrap_args.c
+HOST_TESTS  := $(patsubst %.c,$(HOST_TESTS_OUT)/%,$(notdir $(wildcard $(TOP)/selftests/host/*.c)))
+
+.PHONY: host-tests
+host-tests: $(HOST_TESTS)
+
+$(HOST_TESTS_OUT)/%: $(TOP)/selftests/host/%.c $(HOST_TEST_DEPS) $(wildcard $(TOP)/loader/*.h) \
+		$(wildcard $(TOP)/selftests/host/*.h) | $(HOST_TESTS_OUT)
+	@echo "  HOSTCC  $(@F)"
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $@ $< $(HOST_TEST_DEPS)
 
 # ---------------------------------------------------------------------------
 # Running the VM.
@@ -244,8 +295,8 @@ VMRUN = $(TOP)/scripts/vm-run.sh --kernel $(KIMAGE) --initramfs $(INITRAMFS) \
 MODE ?= vhe
 
 .PHONY: check demo bench vm-run vm-shell clean distclean
-check: initramfs
-	$(Q)VMRUN="$(VMRUN)" $(TOP)/scripts/check.sh $(KOBJ)/kvmtrap-version $(B)/check-$(KFLAVOUR) $(MODES)
+check: initramfs host-tests
+	$(Q)VMRUN="$(VMRUN)" HOST_TESTS="$(HOST_TESTS)" $(TOP)/scripts/check.sh $(KOBJ)/kvmtrap-version $(B)/check-$(KFLAVOUR) $(MODES)
 
 demo: initramfs
 	$(Q)$(VMRUN) --mode $(MODE) --log $(B)/vm-demo.log -- \

@@ -116,7 +116,9 @@ int kvmtrap_policy_open(const char *path, struct kvmtrap_policy **p);
  * Set the read-only global @key (a const volatile variable of the policy)
  * to @value before load.  Integers take decimal, 0x hex or a negative
  * number and must fit the variable; bool takes true/false/1/0; enums take
- * an enumerator name or a number; char arrays take the string.
+ * an enumerator name (also in any case and without its prefix up to an
+ * underscore: "undef" for KVM_TRAP_UNDEF) or a number; char arrays take
+ * the string (with its NUL).
  * -ENOENT: no such variable; -EINVAL: the value does not parse or fit;
  * -EBUSY: already loaded.
  */
@@ -201,6 +203,14 @@ int kvmtrap_pin(struct kvmtrap_vm *vm, int link_fd, char *path, size_t len);
  */
 int kvmtrap_unpin(const char *vm_name, uint32_t link_id);
 
+/*
+ * Remove VM @vm_name's directory with its handled-call list if no link
+ * pin is left in it: after an attach that failed past kvmtrap_policy_load(),
+ * or for a VM whose links were never pinned.  0 also when there is no
+ * directory; -EBUSY: a link is still pinned there.
+ */
+int kvmtrap_vm_cleanup(const char *vm_name);
+
 /* ---- The handled-call list and the query --------------------------------- */
 
 /*
@@ -234,7 +244,7 @@ int kvmtrap_query(const struct kvmtrap_vm *vm, struct kvm_trap_query *q);
 const char *kvmtrap_func_name(uint64_t func_id);
 /* A name from that table, or a number (decimal or 0x hex, up to 64 bits). */
 int kvmtrap_func_parse(const char *s, uint64_t *func_id);
-/* Iterate the table: fills *@name/*@func_id for @i, -ENOENT past the end. */
+/* Iterate the table: *@name and *@func_id of entry @i; -ENOENT past it. */
 int kvmtrap_func_at(unsigned int i, const char **name, uint64_t *func_id);
 
 /* "pass", "handled", "forward", "deny", "undef"; NULL when out of range */

@@ -23,14 +23,18 @@ status=0
 echo "=== host tests"
 {
 	hs=0
-	echo "# suite: host"
-	for t in "$top"/selftests/host/*; do
-		echo "# $(basename "$t")"
+	for t in "$top"/selftests/host/*.sh; do
+		echo "# suite: $(basename "$t" .sh)"
 		if [ ! -x "$t" ]; then
 			echo "not ok: $t is not executable"
 			hs=1
 			continue
 		fi
+		"$t" || hs=1
+	done
+	# Built by make (selftests/host/*.c): unit tests of pure C.
+	for t in ${HOST_TESTS:-}; do
+		echo "# suite: $(basename "$t")"
 		"$t" || hs=1
 	done
 	exit $hs
@@ -49,7 +53,7 @@ for mode in host "$@"; do
 	log=$logp-$mode.log
 	[ -f "$log" ] || continue
 	while read -r suite p f s; do
-		printf '  %-4s %-8s pass:%-3s fail:%-3s skip:%s\n' "$mode" "$suite" "$p" "$f" "$s"
+		printf '  %-4s %-14s pass:%-3s fail:%-3s skip:%s\n' "$mode" "$suite" "$p" "$f" "$s"
 		pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
 	done < <(awk '
 		/^# suite: / { suite = $3 }

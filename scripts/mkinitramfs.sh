@@ -6,9 +6,10 @@
 # arm64 binaries; owned by root in the archive whoever builds it.
 #
 # usage: mkinitramfs.sh OUT.cpio.gz BUSYBOX BPFTOOL SCRIPTDIR \
-#            --selftests FILE... [--bpf OBJ...] [--bench FILE...] \
+#            [--sbin FILE...] --selftests FILE... [--bpf OBJ...] [--bench FILE...] \
 #            --kvm KVMDIR TEST...
 #
+# --sbin: tools for /usr/sbin (the kvmtrap CLI).
 # --bpf: BPF objects the selftests load themselves (e.g. programs the
 # verifier must reject), installed in /usr/libexec/kvmtrap/bpf.
 # --bench: the benchmark, in /usr/libexec/kvmtrap/bench (not a test: the
@@ -32,12 +33,14 @@ where=
 kvmdir=
 for a in "$@"; do
 	case "$a" in
+	--sbin) where=sbin; continue ;;
 	--selftests) where=self; continue ;;
 	--bpf) where=bpf; continue ;;
 	--bench) where=bench; continue ;;
 	--kvm) where=kvmdir; continue ;;
 	esac
 	case "$where" in
+	sbin) install -m 755 "$a" "$root/usr/sbin/" ;;
 	self) install -m 755 "$a" "$lib/selftests/" ;;
 	bpf) install -m 644 "$a" "$lib/bpf/" ;;
 	bench) install -m 755 "$a" "$lib/bench/" ;;
@@ -51,7 +54,7 @@ for a in "$@"; do
 	esac
 done
 
-for f in "$root/bin/busybox" "$root/usr/sbin/bpftool" "$lib"/selftests/* "$lib"/bench/* "$lib"/kvm/*/* "$lib"/kvm/*; do
+for f in "$root/bin/busybox" "$root"/usr/sbin/* "$lib"/selftests/* "$lib"/bench/* "$lib"/kvm/*/* "$lib"/kvm/*; do
 	[ -f "$f" ] && [ -x "$f" ] || continue
 	if file -b "$f" | grep -q 'ELF' && ! file -b "$f" | grep -q 'ARM aarch64.*statically linked'; then
 		echo "mkinitramfs: $f is not a static arm64 binary: $(file -b "$f")" >&2

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * libkvmtrap_internal.h: what the parts of libkvmtrap share and a caller
+ * of the library never sees: the VM and policy structures, and the
+ * helpers for the per-VM directory under KVMTRAP_BPFFS_DIR.
+ */
+#ifndef __LIBKVMTRAP_INTERNAL_H
+#define __LIBKVMTRAP_INTERNAL_H
+
+#include <errno.h>
+#include <limits.h>
+
+#include "libkvmtrap.h"
+
+struct bpf_program;
+
+struct kvmtrap_vm {
+	int fd;				/* the VM fd */
+	bool owned;			/* from pidfd_getfd(): ours to close */
+	char name[KVMTRAP_VM_NAME_LEN];	/* KVM's "<pid>-<fd>" */
+};
+
+struct kvmtrap_policy {
+	struct bpf_object *obj;
+	struct bpf_program *prog;	/* the one SEC("kvm_trap") program */
+	bool load_tried;		/* bpf_object__load() runs once only */
+	bool loaded;
+};
+
+/*
+ * What one call created under KVMTRAP_BPFFS_DIR, so that a later failing
+ * step of the same call can take exactly that back and nothing else.
+ */
+struct kvmtrap_undo {
+	char top[PATH_MAX];		/* KVMTRAP_BPFFS_DIR, if created */
+	char dir[PATH_MAX];		/* the VM's directory, if created */
+	char pin[PATH_MAX];		/* a pin, if created */
+};
+
+/* KVMTRAP_BPFFS_DIR/<vm>[/<file>] into @buf; -ENAMETOOLONG if too long. */
+int kvmtrap__path(char *buf, size_t len, const char *vm_name,
+		  const char *file);
+
+/*
+ * Make KVMTRAP_BPFFS_DIR/<vm>/ exist on a mounted bpffs, recording in @u
+ * what was created.
+ */
+int kvmtrap__mkdir_vm(const char *vm_name, struct kvmtrap_undo *u);
+
+/* Remove what @u records, pin first, then directories (if empty). */
+void kvmtrap__undo(struct kvmtrap_undo *u);
+
+/* The handled list of @vm, opened or created; see kvmtrap_handled_open(). */
+int kvmtrap__handled_open(struct kvmtrap_vm *vm, struct kvmtrap_undo *u);
+
+/* libbpf's own error codes (-LIBBPF_ERRNO__*, below -4000) as -EINVAL. */
+static inline int kvmtrap__errno(int err)
+{
+	if (err >= 0)
+		return err;
+	return err < -4000 ? -EINVAL : err;
+}
+
+#endif /* __LIBKVMTRAP_INTERNAL_H */

@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * libkvmtrap_link.c: kvm_trap links.  Replace and detach, what a link
+ * says about itself, finding a VM's links by ID, and the per-VM directory
+ * on bpffs where links are pinned:
+ *
+ *	KVMTRAP_BPFFS_DIR/<vm>/link-<id>
+ *	KVMTRAP_BPFFS_DIR/<vm>/handled
+ *
+ * The directory exists while something is pinned in it: the last unpin
+ * removes it with the handled-call list.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <linux/magic.h>
+
+#include <bpf/bpf.h>
+
+#include "libkvmtrap_internal.h"
+
+#define BPFFS_MOUNT	"/sys/fs/bpf"
+#define LINK_PREFIX	"link-"
+
+/* ---- The per-VM directory ---- */
+
+int kvmtrap__path(char *buf, size_t len, const char *vm_name,
+		  const char *file)
+{
+	int n;
+
+	/* A name with a slash or a dot-dot would leave our directory. */
+	if (vm_name && (!*vm_name || strchr(vm_name, '/') ||
+			!strcmp(vm_name, ".") || !strcmp(vm_name, "..")))
+		return -EINVAL;
+	if (!vm_name)
+		n = snprintf(buf, len, "%s", KVMTRAP_BPFFS_DIR);
+	else if (!file)
+		n = snprintf(buf, len, "%s/%s", KVMTRAP_BPFFS_DIR, vm_name);
+	else
+		n = snprintf(buf, len, "%s/%s/%s", KVMTRAP_BPFFS_DIR, vm_name,
+			     file);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/* bpffs at /sys/fs/bpf, mounting it if it is not there. */
+static int ensure_bpffs(void)
+{
+	struct statfs sfs;
+
+	if (!statfs(BPFFS_MOUNT, &sfs) && sfs.f_type == BPF_FS_MAGIC)
+		return 0;
+	if (mount("bpf", BPFFS_MOUNT, "bpf", 0, "mode=0700"))
+		return -errno;
+	return 0;
+}
+
+/* mkdir that records in @created whether it made the directory. */
+static int mkdir_once(const char *path, char *created, size_t len)
+{
+	if (!mkdir(path, 0700)) {
+		snprintf(created, len, "%s", path);
+		return 0;
+	}
+	return errno == EEXIST ? 0 : -errno;
+}
+
+int kvmtrap__mkdir_vm(const char *vm_name, struct kvmtrap_undo *u)
+{
+	char path[PATH_MAX];
+	int err;
+
+	err = kvmtrap__path(path, sizeof(path), vm_name, NULL);
+	if (err)
+		return err;
+	err = ensure_bpffs();
+	if (err)
+		return err;
+	err = mkdir_once(KVMTRAP_BPFFS_DIR, u->top, sizeof(u->top));
+	if (!err)
+		err = mkdir_once(path, u->dir, sizeof(u->dir));
+	if (err)
+		kvmtrap__undo(u);
+	return err;
+}
+
+void kvmtrap__undo(struct kvmtrap_undo *u)
+{
+	if (u->pin[0])
+		unlink(u->pin);
+	/* rmdir fails, as it should, if another pin arrived meanwhile. */
+	if (u->dir[0])
+		rmdir(u->dir);
+	if (u->top[0])
+		rmdir(u->top);
+	memset(u, 0, sizeof(*u));
+}
+
+/* ---- Links ---- */
+
+int kvmtrap_replace(int link_fd, int new_prog_fd, int old_prog_fd)
+{
+	LIBBPF_OPTS(bpf_link_update_opts, opts);
+
+	if (old_prog_fd >= 0) {
+		opts.flags = BPF_F_REPLACE;
+		opts.old_prog_fd = old_prog_fd;
+	}
+	if (bpf_link_update(link_fd, new_prog_fd, &opts))
+		return -errno;
+	return 0;
+}
+
+int kvmtrap_detach(int link_fd)
+{
+	if (bpf_link_detach(link_fd))
+		return -errno;
+	return 0;
+}
+
+int kvmtrap_link_fd(uint32_t link_id)
+{
+	int fd = bpf_link_get_fd_by_id(link_id);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/* The ID of the link pinned at @path, or a negative errno. */
+static int pinned_link_id(const char *path, uint32_t *id)
+{
+	struct bpf_link_info li = {};
+	__u32 len = sizeof(li);
+	int fd, err = 0;
+
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -errno;
+	if (bpf_link_get_info_by_fd(fd, &li, &len))
+		err = -errno;
+	else
+		*id = li.id;
+	close(fd);
+	return err;
+}
+
+static bool is_pinned(const char *vm_name, uint32_t link_id)
+{
+	char path[PATH_MAX], file[32];
+	uint32_t id = 0;
+
+	snprintf(file, sizeof(file), LINK_PREFIX "%u", link_id);
+	if (kvmtrap__path(path, sizeof(path), vm_name, file))
+		return false;
+	return !pinned_link_id(path, &id) && id == link_id;
+}
+
+int kvmtrap_link_info(int link_fd, struct kvmtrap_link_info *info)
+{
+	struct bpf_link_info li = {};
+	struct bpf_prog_info pi = {};
+	__u32 len = sizeof(li);
+	int prog_fd;
+
+	if (bpf_link_get_info_by_fd(link_fd, &li, &len))
+		return -errno;
+	if (li.type != BPF_LINK_TYPE_KVM_TRAP)
+		return -EINVAL;
+
+	memset(info, 0, sizeof(*info));
+	info->link_id = li.id;
+	info->prog_id = li.prog_id;
+	info->defunct = li.kvm_trap.defunct;
+	snprintf(info->vm, sizeof(info->vm), "%u-%u", li.kvm_trap.vm_pid,
+		 li.kvm_trap.vm_fd);
+
+	/* The name is a nicety: a program we may not open keeps "". */
+	prog_fd = bpf_prog_get_fd_by_id(li.prog_id);
+	if (prog_fd >= 0) {
+		len = sizeof(pi);
+		if (!bpf_prog_get_info_by_fd(prog_fd, &pi, &len))
+			snprintf(info->prog_name, sizeof(info->prog_name),
+				 "%s", pi.name);
+		close(prog_fd);
+	}
+	info->pinned = is_pinned(info->vm, li.id);
+	return 0;
+}
+
+int kvmtrap_links(const char *vm_name, struct kvmtrap_link_info *infos,
+		  int max)
+{
+	__u32 id = 0;
+	int n = 0;
+
+	if (max < 0 || (max && !infos))
+		return -EINVAL;
+	/* Link IDs come in ascending order, which is the attach order. */
+	while (!bpf_link_get_next_id(id, &id)) {
+		struct kvmtrap_link_info info;
+		int fd, err;
+
+		fd = bpf_link_get_fd_by_id(id);
+		if (fd < 0) {
+			if (errno == ENOENT)	/* gone meanwhile */
+				continue;
+			return -errno;
+		}
+		err = kvmtrap_link_info(fd, &info);
+		close(fd);
+		if (err == -EINVAL)	/* another link type */
+			continue;
+		if (err)
+			return err;
+		if (vm_name && strcmp(vm_name, info.vm))
+			continue;
+		if (n < max)
+			infos[n] = info;
+		n++;
+	}
+	if (errno != ENOENT)
+		return -errno;
+	return n;
+}
+
+/* ---- Pins ---- */
+
+int kvmtrap_pin(struct kvmtrap_vm *vm, int link_fd, char *path, size_t len)
+{
+	struct kvmtrap_undo undo = {};
+	struct kvmtrap_link_info info;
+	char pin[PATH_MAX], file[32];
+	int err;
+
+	err = kvmtrap_link_info(link_fd, &info);
+	if (err)
+		return err;
+	/* Pinned under another VM's name, it would be lost to that VM. */
+	if (strcmp(info.vm, vm->name))
+		return -EINVAL;
+	snprintf(file, sizeof(file), LINK_PREFIX "%u", info.link_id);
+	err = kvmtrap__path(pin, sizeof(pin), vm->name, file);
+	if (err)
+		return err;
+	if (path && len && strlen(pin) >= len)
+		return -ENAMETOOLONG;
+
+	err = kvmtrap__mkdir_vm(vm->name, &undo);
+	if (err)
+		return err;
+	if (bpf_obj_pin(link_fd, pin)) {
+		err = -errno;
+		kvmtrap__undo(&undo);
+		return err;
+	}
+	if (path && len)
+		snprintf(path, len, "%s", pin);
+	return 0;
+}
+
+/* Whether the VM's directory still holds a link pin. */
+static int has_link_pins(const char *dir)
+{
+	struct dirent *de;
+	int found = 0;
+	DIR *d;
+
+	d = opendir(dir);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		if (!strncmp(de->d_name, LINK_PREFIX, strlen(LINK_PREFIX))) {
+			found = 1;
+			break;
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+/*
+ * The VM's directory and its handled-call list go with its last link pin:
+ * the list describes the VM's policies, and without a pinned link none
+ * outlives its loader.
+ */
+static int remove_vm_dir(const char *vm_name)
+{
+	char dir[PATH_MAX], handled[PATH_MAX];
+	int r;
+
+	if (kvmtrap__path(dir, sizeof(dir), vm_name, NULL) ||
+	    kvmtrap__path(handled, sizeof(handled), vm_name, "handled"))
+		return -ENAMETOOLONG;
+	r = has_link_pins(dir);
+	if (r)
+		return r < 0 ? r : -EBUSY;
+	if (unlink(handled) && errno != ENOENT)
+		return -errno;
+	if (rmdir(dir) && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+int kvmtrap_unpin(const char *vm_name, uint32_t link_id)
+{
+	char pin[PATH_MAX], file[32];
+	int err;
+
+	snprintf(file, sizeof(file), LINK_PREFIX "%u", link_id);
+	err = kvmtrap__path(pin, sizeof(pin), vm_name, file);
+	if (err)
+		return err;
+	if (unlink(pin))
+		return -errno;
+	/* Another link still pinned there keeps the directory. */
+	err = remove_vm_dir(vm_name);
+	return err == -EBUSY ? 0 : err;
+}
+
+int kvmtrap_vm_cleanup(const char *vm_name)
+{
+	int err;
+
+	if (!vm_name)
+		return -EINVAL;
+	err = remove_vm_dir(vm_name);
+	return err == -ENOENT ? 0 : err;
+}

@@ -1,0 +1,3580 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvmtrap_cli - the kvmtrap command line tool (/usr/sbin/kvmtrap) as a user
+ * runs it: forked and exec'ed, its stdout, stderr and exit status checked,
+ * against real VMs held by test VMM processes.
+ *
+ * A test VMM is a child process that creates an arm64 VM (upstream KVM
+ * selftest library, kvmtrap_vm.h) whose guest makes HVC/SMC calls, one per
+ * request or in a loop, reports its VM fd over a pipe and keeps running;
+ * the test then drives "kvmtrap ... --vm <VMM pid>" and checks what the
+ * CLI says against what the guest sees, the kernel's view of links and
+ * programs (libbpf), bpffs, and bpftool.  --json output is parsed (a small
+ * JSON parser below; integers with strtoull, as u64 may exceed 2^53) and
+ * checked member by member.
+ *
+ * Covered: every command (list, attach, detach, replace, status, handled,
+ * query, test, trace), the usage errors (exit 2) and the run-time errors
+ * (exit 1, one line "kvmtrap: <what> <object>: <strerror>: <fix>"), and
+ * that a failed attach leaves nothing under /sys/fs/bpf/kvmtrap.
+ *
+ * The policies: kvmtrap_cli.bpf.o (configurable with --set, see
+ * kvmtrap_cli.bpf.c), kvmtrap_cli_fail.bpf.o (one program the verifier
+ * rejects), and objects of other selftests: kvmtrap_policy.bpf.o (a
+ * kvm_trap program without a "kvmtrap_events" ring buffer),
+ * kvmtrap_prog_fail.bpf.o (several kvm_trap programs), bpf_smoke.bpf.o (no
+ * kvm_trap program).
+ *
+ * One behaviour per test_*(), one VMM per test.  KVMTRAP_CLI_VERBOSE=1 in
+ * the environment shows every command run and its output.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <ctype.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "kvmtrap_vm.h"
+#include "kvmtrap_handled.h"
+
+#define KVMTRAP_BIN	"/usr/sbin/kvmtrap"
+#define BPFTOOL_BIN	"/usr/sbin/bpftool"
+#define OBJ_DIR		"/usr/libexec/kvmtrap/bpf"
+#define CLI_OBJ		OBJ_DIR "/kvmtrap_cli.bpf.o"
+#define CLI_FAIL_OBJ	OBJ_DIR "/kvmtrap_cli_fail.bpf.o"
+#define PROG_FAIL_OBJ	OBJ_DIR "/kvmtrap_prog_fail.bpf.o"
+#define SMOKE_OBJ	OBJ_DIR "/bpf_smoke.bpf.o"
+#define POLICY_OBJ	OBJ_DIR "/kvmtrap_policy.bpf.o"
+#define PIN_ROOT	"/sys/fs/bpf/kvmtrap"
+#define PROG_NAME	"cli_policy"	/* the program of kvmtrap_cli.bpf.o */
+#define VMM_COMM	"kt_vmm"
+#define NOBODY		65534
+
+#define CLI_TIMEOUT_MS	120000
+#define MAX_VMS		2
+#define KVM_CAP_TRAP_BPF_LINKS	8	/* KVM_CHECK_EXTENSION(KVM_CAP_TRAP_BPF) */
+#define VM_NAME_LEN	24
+
+#define FUNC_A		KT_FUNC_64		/* 0xc3000042 */
+#define FUNC_OTHER	(KT_FUNC_64 + 1)
+#define ANSWER_A	0xa000000000000a00ull
+#define ANSWER_B	0xb000000000000b00ull
+#define NOT_SUPPORTED	0xffffffffffffffffull
+
+#define STR(x)		#x
+#define XSTR(x)		STR(x)
+
+/* cli_policy answers FUNC_A with ANSWER_A (or _B) in x0..x3. */
+#define SET_HANDLE_A	"--set verdict=1 --set func_id=0xc3000042 " \
+			"--set ret=0xa000000000000a00"
+#define SET_HANDLE_B	"--set verdict=1 --set func_id=0xc3000042 " \
+			"--set ret=0xb000000000000b00"
+
+/*
+ * TEST_ASSERT() turns a failure into a skip when errno happens to be
+ * EACCES: every check here clears errno before failing.
+ */
+#define CHECK(cond, fmt, ...) do {					\
+	if (!(cond)) {							\
+		errno = 0;						\
+		TEST_FAIL(fmt, ##__VA_ARGS__);				\
+	}								\
+} while (0)
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(unsigned int ms)
+{
+	usleep(ms * 1000);
+}
+
+/* ---- Running a command --------------------------------------------------- */
+
+struct run {
+	char cmd[1024];
+	int status;		/* exit status, 128 + signal; -1 timed out */
+	char *out, *err;	/* NUL-terminated */
+	size_t out_len, err_len;
+};
+
+#define RUN_FMT		"\"%s\": exit %d\n--- stdout:\n%s--- stderr:\n%s---"
+#define RUN_ARGS(r)	(r)->cmd, (r)->status, (r)->out, (r)->err
+
+struct proc {
+	pid_t pid;
+	int out, err;
+	struct run *r;
+};
+
+/*
+ * Start @fmt, words separated by single spaces ("kvmtrap" and "bpftool"
+ * are the installed tools), as user @uid (0: as we are), stdout and
+ * stderr into pipes, stdin from /dev/null.
+ */
+static void vspawn(struct proc *p, struct run *r, uid_t uid, const char *fmt,
+		   va_list ap)
+{
+	char *argv[64], *words, *w, *save;
+	int out[2], err[2], argc = 0;
+	const char *path;
+
+	memset(r, 0, sizeof(*r));
+	vsnprintf(r->cmd, sizeof(r->cmd), fmt, ap);
+	words = strdup(r->cmd);
+	for (w = strtok_r(words, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+		CHECK(argc < 63, "too many words in \"%s\"", r->cmd);
+		argv[argc++] = w;
+	}
+	argv[argc] = NULL;
+	CHECK(argc, "empty command");
+	path = !strcmp(argv[0], "kvmtrap") ? KVMTRAP_BIN :
+	       !strcmp(argv[0], "bpftool") ? BPFTOOL_BIN : argv[0];
+
+	CHECK(!pipe2(out, O_CLOEXEC) && !pipe2(err, O_CLOEXEC), "pipe2: %s",
+	      strerror(errno));
+	fflush(NULL);
+	p->pid = fork();
+	CHECK(p->pid >= 0, "fork: %s", strerror(errno));
+	if (!p->pid) {
+		int null = open("/dev/null", O_RDONLY);
+
+		signal(SIGPIPE, SIG_DFL);
+		if (null < 0 || dup2(null, 0) < 0 || dup2(out[1], 1) < 0 ||
+		    dup2(err[1], 2) < 0)
+			_exit(125);
+		if (uid && (setgroups(0, NULL) || setgid(uid) || setuid(uid))) {
+			dprintf(2, "setuid(%u): %s\n", uid, strerror(errno));
+			_exit(125);
+		}
+		execv(path, argv);
+		dprintf(2, "exec %s: %s\n", path, strerror(errno));
+		_exit(127);
+	}
+	close(out[1]);
+	close(err[1]);
+	p->out = out[0];
+	p->err = err[0];
+	p->r = r;
+	free(words);
+}
+
+static void __printf(4, 5)
+spawn(struct proc *p, struct run *r, uid_t uid, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vspawn(p, r, uid, fmt, ap);
+	va_end(ap);
+}
+
+static void append(char **buf, size_t *len, const char *data, size_t n)
+{
+	*buf = realloc(*buf, *len + n + 1);
+	CHECK(*buf, "out of memory");
+	memcpy(*buf + *len, data, n);
+	*len += n;
+	(*buf)[*len] = 0;
+}
+
+/* Has @p exited?  (Not reaped: finish() collects it.) */
+static bool proc_exited(const struct proc *p)
+{
+	siginfo_t si = {};
+
+	return !waitid(P_PID, p->pid, &si, WEXITED | WNOHANG | WNOWAIT) &&
+	       si.si_pid == p->pid;
+}
+
+/* Collect @p's output and exit status; kill it after @timeout_ms. */
+static void finish(struct proc *p, int timeout_ms)
+{
+	struct pollfd fds[2] = { { .fd = p->out, .events = POLLIN },
+				 { .fd = p->err, .events = POLLIN } };
+	uint64_t deadline = now_ms() + timeout_ms;
+	struct run *r = p->r;
+	bool killed = false;
+	int nr_open = 2, status, i;
+	char buf[4096];
+
+	while (nr_open) {
+		int64_t left = (int64_t)(deadline - now_ms());
+
+		if (left <= 0 && !killed) {
+			kill(p->pid, SIGKILL);
+			killed = true;
+		}
+		i = poll(fds, 2, killed ? 1000 : (int)left);
+		CHECK(i >= 0 || errno == EINTR, "poll: %s", strerror(errno));
+		for (i = 0; i < 2; i++) {
+			ssize_t n;
+
+			if (fds[i].fd < 0 || !fds[i].revents)
+				continue;
+			n = read(fds[i].fd, buf, sizeof(buf));
+			if (n <= 0) {
+				close(fds[i].fd);
+				fds[i].fd = -1;
+				nr_open--;
+			} else if (i == 0) {
+				append(&r->out, &r->out_len, buf, n);
+			} else {
+				append(&r->err, &r->err_len, buf, n);
+			}
+		}
+	}
+	CHECK(waitpid(p->pid, &status, 0) == p->pid, "waitpid: %s",
+	      strerror(errno));
+	if (killed)
+		r->status = -1;
+	else if (WIFEXITED(status))
+		r->status = WEXITSTATUS(status);
+	else
+		r->status = 128 + WTERMSIG(status);
+	if (!r->out)
+		append(&r->out, &r->out_len, "", 0);
+	if (!r->err)
+		append(&r->err, &r->err_len, "", 0);
+	if (getenv("KVMTRAP_CLI_VERBOSE"))
+		ksft_print_msg("$ %s -> %d\n--- stdout:\n%s--- stderr:\n%s---\n",
+			       r->cmd, r->status, r->out, r->err);
+}
+
+static void __printf(3, 4)
+run_as(struct run *r, uid_t uid, const char *fmt, ...)
+{
+	struct proc p;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vspawn(&p, r, uid, fmt, ap);
+	va_end(ap);
+	finish(&p, CLI_TIMEOUT_MS);
+}
+
+static void __printf(2, 3)
+run(struct run *r, const char *fmt, ...)
+{
+	struct proc p;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vspawn(&p, r, 0, fmt, ap);
+	va_end(ap);
+	finish(&p, CLI_TIMEOUT_MS);
+}
+
+static int count_lines(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+static void expect_exit(const struct run *r, int status)
+{
+	CHECK(r->status == status, "expected exit status %d from " RUN_FMT,
+	      status, RUN_ARGS(r));
+}
+
+/* Success: exit 0 and nothing on stderr. */
+static void expect_ok(const struct run *r)
+{
+	expect_exit(r, 0);
+	CHECK(!r->err_len, "success with messages on stderr: " RUN_FMT,
+	      RUN_ARGS(r));
+}
+
+/* Some line of @text starts with @prefix. */
+static bool has_line_prefix(const char *text, const char *prefix)
+{
+	const char *l = text;
+
+	while (*l) {
+		if (!strncmp(l, prefix, strlen(prefix)))
+			return true;
+		l = strchrnul(l, '\n');
+		if (*l)
+			l++;
+	}
+	return false;
+}
+
+/*
+ * A failure at run time: exit 1, nothing on stdout, and on stderr the one
+ * line "kvmtrap: <what> <object>: <strerror>: <how to fix>".
+ */
+static void expect_failure(const struct run *r)
+{
+	expect_exit(r, 1);
+	CHECK(!r->out_len, "a failure printed on stdout: " RUN_FMT, RUN_ARGS(r));
+	CHECK(!strncmp(r->err, "kvmtrap: ", 9),
+	      "the error does not start with \"kvmtrap: \": " RUN_FMT,
+	      RUN_ARGS(r));
+	CHECK(count_lines(r->err) == 1 && r->err[r->err_len - 1] == '\n',
+	      "the error is not one line: " RUN_FMT, RUN_ARGS(r));
+	/* <what> <object>: <strerror>: <fix> */
+	CHECK(strstr(strstr(r->err, ": ") + 2, ": ") &&
+	      strstr(strstr(strstr(r->err, ": ") + 2, ": ") + 2, ": "),
+	      "the error is not \"kvmtrap: <what> <object>: <strerror>: <fix>\": "
+	      RUN_FMT, RUN_ARGS(r));
+}
+
+/* A bad command line: exit 2, nothing on stdout, error and usage on stderr. */
+static void expect_usage(const struct run *r)
+{
+	expect_exit(r, 2);
+	CHECK(!r->out_len, "a usage error printed on stdout: " RUN_FMT,
+	      RUN_ARGS(r));
+	CHECK(has_line_prefix(r->err, "kvmtrap: "),
+	      "no \"kvmtrap: \" error line on stderr: " RUN_FMT, RUN_ARGS(r));
+	CHECK(strcasestr(r->err, "usage"), "no usage on stderr: " RUN_FMT,
+	      RUN_ARGS(r));
+}
+
+static void expect_err_has(const struct run *r, const char *what)
+{
+	CHECK(strstr(r->err, what), "stderr does not mention \"%s\": " RUN_FMT,
+	      what, RUN_ARGS(r));
+}
+
+/* @word occurs in @text with no letter, digit or '_' either side. */
+static bool has_word(const char *text, const char *word)
+{
+	size_t n = strlen(word);
+	const char *s;
+
+	for (s = strstr(text, word); s; s = strstr(s + 1, word)) {
+		bool before = s == text || !(isalnum((unsigned char)s[-1]) ||
+					     s[-1] == '_');
+		bool after = !(isalnum((unsigned char)s[n]) || s[n] == '_');
+
+		if (before && after)
+			return true;
+	}
+	return false;
+}
+
+/* ---- Text output: lines and tokens --------------------------------------- */
+
+#define MAX_TOKENS	16
+#define TOKEN_LEN	96
+
+/* Line @i of @text (without its newline) into @buf; false past the end. */
+static bool line_at(const char *text, int i, char *buf, size_t len)
+{
+	const char *s = text, *e;
+
+	for (; i > 0; i--) {
+		s = strchr(s, '\n');
+		if (!s)
+			return false;
+		s++;
+	}
+	if (!*s)
+		return false;
+	e = strchrnul(s, '\n');
+	snprintf(buf, len, "%.*s", (int)(e - s), s);
+	return true;
+}
+
+/* Split @line at blanks and punctuation that is not part of a value. */
+static int tokens(const char *line, char tok[][TOKEN_LEN])
+{
+	const char *sep = " \t,:;()[]=";
+	int n = 0;
+
+	while (*line && n < MAX_TOKENS) {
+		size_t k;
+
+		line += strspn(line, sep);
+		k = strcspn(line, sep);
+		if (!k)
+			break;
+		snprintf(tok[n++], TOKEN_LEN, "%.*s", (int)k, line);
+		line += k;
+	}
+	return n;
+}
+
+static bool tokens_have(char tok[][TOKEN_LEN], int n, const char *want)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(tok[i], want))
+			return true;
+	return false;
+}
+
+/* ---- A small JSON parser ------------------------------------------------- */
+
+enum jtype { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ };
+
+struct jv {
+	enum jtype type;
+	bool b;
+	bool neg;		/* a negative number: num is its magnitude */
+	uint64_t num;
+	char *str;
+	int n;			/* members of an array or object */
+	struct jv **items;
+	char **keys;		/* object member names */
+};
+
+struct jp {
+	const char *p;
+	const char *err;
+};
+
+static const char *jtype_name(enum jtype t)
+{
+	static const char *const names[] = { "null", "bool", "number", "string",
+					     "array", "object" };
+
+	return names[t];
+}
+
+static void jws(struct jp *j)
+{
+	while (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r')
+		j->p++;
+}
+
+static void jput(char **s, size_t *len, size_t *cap, char c)
+{
+	if (*len + 1 >= *cap) {
+		*cap = *cap * 2 + 16;
+		*s = realloc(*s, *cap);
+		CHECK(*s, "out of memory");
+	}
+	(*s)[(*len)++] = c;
+	(*s)[*len] = 0;
+}
+
+static char *jparse_string(struct jp *j)
+{
+	size_t len = 0, cap = 0;
+	char *s = NULL;
+
+	jput(&s, &len, &cap, 0);
+	len = 0;
+	j->p++;		/* the opening quote */
+	for (;;) {
+		unsigned char c = *j->p++;
+		unsigned int cp;
+
+		if (!c) {
+			j->err = "unterminated string";
+			return NULL;
+		}
+		if (c == '"')
+			return s;
+		if (c < 0x20) {
+			j->err = "control character in a string";
+			return NULL;
+		}
+		if (c != '\\') {
+			jput(&s, &len, &cap, c);
+			continue;
+		}
+		c = *j->p++;
+		switch (c) {
+		case '"':
+		case '\\':
+		case '/':
+			break;
+		case 'b':
+			c = '\b';
+			break;
+		case 'f':
+			c = '\f';
+			break;
+		case 'n':
+			c = '\n';
+			break;
+		case 'r':
+			c = '\r';
+			break;
+		case 't':
+			c = '\t';
+			break;
+		case 'u':
+			if (!isxdigit((unsigned char)j->p[0]) ||
+			    !isxdigit((unsigned char)j->p[1]) ||
+			    !isxdigit((unsigned char)j->p[2]) ||
+			    !isxdigit((unsigned char)j->p[3])) {
+				j->err = "bad \\u escape";
+				return NULL;
+			}
+			sscanf(j->p, "%4x", &cp);
+			j->p += 4;
+			if (cp < 0x80) {
+				jput(&s, &len, &cap, cp);
+			} else if (cp < 0x800) {
+				jput(&s, &len, &cap, 0xc0 | cp >> 6);
+				jput(&s, &len, &cap, 0x80 | (cp & 0x3f));
+			} else {
+				jput(&s, &len, &cap, 0xe0 | cp >> 12);
+				jput(&s, &len, &cap, 0x80 | ((cp >> 6) & 0x3f));
+				jput(&s, &len, &cap, 0x80 | (cp & 0x3f));
+			}
+			continue;
+		default:
+			j->err = "bad escape";
+			return NULL;
+		}
+		jput(&s, &len, &cap, c);
+	}
+}
+
+static struct jv *jnew(enum jtype t)
+{
+	struct jv *v = calloc(1, sizeof(*v));
+
+	CHECK(v, "out of memory");
+	v->type = t;
+	return v;
+}
+
+static void jadd(struct jv *c, char *key, struct jv *item)
+{
+	c->items = realloc(c->items, (c->n + 1) * sizeof(*c->items));
+	c->keys = realloc(c->keys, (c->n + 1) * sizeof(*c->keys));
+	CHECK(c->items && c->keys, "out of memory");
+	c->items[c->n] = item;
+	c->keys[c->n] = key;
+	c->n++;
+}
+
+static struct jv *jparse_value(struct jp *j, int depth)
+{
+	struct jv *v, *item;
+	char *key, *end;
+
+	if (depth > 64) {
+		j->err = "nested too deep";
+		return NULL;
+	}
+	jws(j);
+	switch (*j->p) {
+	case '{':
+		v = jnew(J_OBJ);
+		j->p++;
+		jws(j);
+		if (*j->p == '}') {
+			j->p++;
+			return v;
+		}
+		for (;;) {
+			jws(j);
+			if (*j->p != '"') {
+				j->err = "expected a member name";
+				return NULL;
+			}
+			key = jparse_string(j);
+			if (!key)
+				return NULL;
+			jws(j);
+			if (*j->p++ != ':') {
+				j->err = "expected ':'";
+				return NULL;
+			}
+			item = jparse_value(j, depth + 1);
+			if (!item)
+				return NULL;
+			jadd(v, key, item);
+			jws(j);
+			if (*j->p == ',') {
+				j->p++;
+				continue;
+			}
+			if (*j->p++ == '}')
+				return v;
+			j->err = "expected ',' or '}'";
+			return NULL;
+		}
+	case '[':
+		v = jnew(J_ARR);
+		j->p++;
+		jws(j);
+		if (*j->p == ']') {
+			j->p++;
+			return v;
+		}
+		for (;;) {
+			item = jparse_value(j, depth + 1);
+			if (!item)
+				return NULL;
+			jadd(v, NULL, item);
+			jws(j);
+			if (*j->p == ',') {
+				j->p++;
+				continue;
+			}
+			if (*j->p++ == ']')
+				return v;
+			j->err = "expected ',' or ']'";
+			return NULL;
+		}
+	case '"':
+		v = jnew(J_STR);
+		v->str = jparse_string(j);
+		return v->str ? v : NULL;
+	case 't':
+	case 'f':
+	case 'n':
+		if (!strncmp(j->p, "true", 4)) {
+			v = jnew(J_BOOL);
+			v->b = true;
+			j->p += 4;
+		} else if (!strncmp(j->p, "false", 5)) {
+			v = jnew(J_BOOL);
+			j->p += 5;
+		} else if (!strncmp(j->p, "null", 4)) {
+			v = jnew(J_NULL);
+			j->p += 4;
+		} else {
+			j->err = "bad literal";
+			return NULL;
+		}
+		return v;
+	default:
+		v = jnew(J_NUM);
+		if (*j->p == '-') {
+			v->neg = true;
+			j->p++;
+		}
+		if (!isdigit((unsigned char)*j->p)) {
+			j->err = "unexpected character";
+			return NULL;
+		}
+		if (j->p[0] == '0' && isdigit((unsigned char)j->p[1])) {
+			j->err = "number with a leading zero";
+			return NULL;
+		}
+		errno = 0;
+		v->num = strtoull(j->p, &end, 10);
+		if (errno == ERANGE) {
+			errno = 0;
+			j->err = "number out of range";
+			return NULL;
+		}
+		if (*end == '.' || *end == 'e' || *end == 'E') {
+			j->err = "not an integer";
+			return NULL;
+		}
+		j->p = end;
+		return v;
+	}
+}
+
+/* The text being checked, for the messages of the accessors below. */
+static const char *json_text;
+
+static struct jv *json_parse(const char *text)
+{
+	struct jp j = { .p = text };
+	struct jv *v = jparse_value(&j, 0);
+
+	if (v) {
+		jws(&j);
+		if (*j.p) {
+			v = NULL;
+			j.err = "more after the value";
+		}
+	}
+	CHECK(v, "invalid JSON (%s) at offset %ld of:\n%s", j.err,
+	      (long)(j.p - text), text);
+	json_text = text;
+	return v;
+}
+
+static struct jv *jget(const struct jv *o, const char *key)
+{
+	int i;
+
+	CHECK(o->type == J_OBJ, "a JSON %s where an object with \"%s\" was expected, in:\n%s",
+	      jtype_name(o->type), key, json_text);
+	for (i = 0; i < o->n; i++)
+		if (!strcmp(o->keys[i], key))
+			return o->items[i];
+	return NULL;
+}
+
+static struct jv *jmem(const struct jv *o, const char *key, enum jtype t)
+{
+	struct jv *v = jget(o, key);
+
+	CHECK(v, "JSON member \"%s\" missing in:\n%s", key, json_text);
+	CHECK(v->type == t, "JSON member \"%s\" is a %s, expected a %s, in:\n%s",
+	      key, jtype_name(v->type), jtype_name(t), json_text);
+	return v;
+}
+
+static uint64_t ju64(const struct jv *o, const char *key)
+{
+	struct jv *v = jmem(o, key, J_NUM);
+
+	CHECK(!v->neg, "JSON member \"%s\" is negative, in:\n%s", key,
+	      json_text);
+	return v->num;
+}
+
+static const char *jstr(const struct jv *o, const char *key)
+{
+	return jmem(o, key, J_STR)->str;
+}
+
+static bool jbool(const struct jv *o, const char *key)
+{
+	return jmem(o, key, J_BOOL)->b;
+}
+
+static struct jv *jarr(const struct jv *o, const char *key)
+{
+	return jmem(o, key, J_ARR);
+}
+
+static struct jv *jobj(const struct jv *o, const char *key)
+{
+	return jmem(o, key, J_OBJ);
+}
+
+static bool jis_null(const struct jv *o, const char *key)
+{
+	struct jv *v = jget(o, key);
+
+	CHECK(v, "JSON member \"%s\" missing in:\n%s", key, json_text);
+	return v->type == J_NULL;
+}
+
+static struct jv *jat(const struct jv *a, int i)
+{
+	CHECK(a->type == J_ARR && i < a->n, "no JSON array element %d in:\n%s",
+	      i, json_text);
+	return a->items[i];
+}
+
+static uint64_t jat_u64(const struct jv *a, int i)
+{
+	struct jv *v = jat(a, i);
+
+	CHECK(v->type == J_NUM && !v->neg,
+	      "JSON array element %d is not an unsigned number, in:\n%s", i,
+	      json_text);
+	return v->num;
+}
+
+/* @o has exactly the members @keys ("a,b,c"), no more, no fewer. */
+static void jkeys(const struct jv *o, const char *keys)
+{
+	char *list = strdup(keys), *k, *save;
+	int n = 0;
+
+	CHECK(o->type == J_OBJ, "a JSON %s where an object {%s} was expected, in:\n%s",
+	      jtype_name(o->type), keys, json_text);
+	for (k = strtok_r(list, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
+		CHECK(jget(o, k), "JSON member \"%s\" missing (want {%s}) in:\n%s",
+		      k, keys, json_text);
+		n++;
+	}
+	CHECK(o->n == n, "JSON object has %d members, expected exactly {%s}, in:\n%s",
+	      o->n, keys, json_text);
+	free(list);
+}
+
+static void jexpect_u64(const struct jv *o, const char *key, uint64_t want)
+{
+	uint64_t v = ju64(o, key);
+
+	CHECK(v == want, "JSON \"%s\" is %lu (0x%lx), expected %lu (0x%lx), in:\n%s",
+	      key, v, v, want, want, json_text);
+}
+
+static void jexpect_str(const struct jv *o, const char *key, const char *want)
+{
+	const char *v = jstr(o, key);
+
+	CHECK(!strcmp(v, want), "JSON \"%s\" is \"%s\", expected \"%s\", in:\n%s",
+	      key, v, want, json_text);
+}
+
+static void jexpect_bool(const struct jv *o, const char *key, bool want)
+{
+	CHECK(jbool(o, key) == want, "JSON \"%s\" is %s, expected %s, in:\n%s",
+	      key, want ? "false" : "true", want ? "true" : "false", json_text);
+}
+
+static void jexpect_null(const struct jv *o, const char *key)
+{
+	CHECK(jis_null(o, key), "JSON \"%s\" is not null, in:\n%s", key,
+	      json_text);
+}
+
+/* @key is the array of numbers @want[0..@n-1]. */
+static void jexpect_u64s(const struct jv *o, const char *key,
+			 const uint64_t *want, int n)
+{
+	struct jv *a = jarr(o, key);
+	int i;
+
+	CHECK(a->n == n, "JSON \"%s\" has %d elements, expected %d, in:\n%s",
+	      key, a->n, n, json_text);
+	for (i = 0; i < n; i++)
+		CHECK(jat_u64(a, i) == want[i],
+		      "JSON \"%s\"[%d] is 0x%lx, expected 0x%lx, in:\n%s", key,
+		      i, jat_u64(a, i), want[i], json_text);
+}
+
+static struct jv *run_json(struct run *r)
+{
+	expect_ok(r);
+	return json_parse(r->out);
+}
+
+/* ---- The guest ----------------------------------------------------------- */
+
+/* What the guest saw of the calls of one loop. */
+struct loop_result {
+	uint64_t done;		/* calls answered */
+	uint64_t from_a;	/* whole answers ANSWER_A, + 1 in x1 */
+	uint64_t from_b;	/* ... ANSWER_B */
+	uint64_t other;		/* anything else */
+	uint64_t other_x0;	/* the last of those */
+	uint64_t switches;	/* changes of x0 from one call to the next */
+};
+
+static struct {
+	uint64_t run;		/* loop on the next request */
+	uint64_t stop;		/* set by the VMM: end the loop */
+	uint64_t smc;
+	uint64_t func;
+	uint64_t answer_a, answer_b;
+	struct loop_result res;
+} guest_loop;
+
+#define LOOP_MAX	(1ull << 26)
+
+/* Call guest_loop.func with x1 = the call's index until told to stop. */
+static void guest_run_loop(void)
+{
+	struct arm_smccc_res r;
+	uint64_t i, last = 0;
+
+	for (i = 0; !READ_ONCE(guest_loop.stop) && i < LOOP_MAX; i++) {
+		if (guest_loop.smc)
+			smccc_smc(guest_loop.func, i, 0, 0, 0, 0, 0, 0, &r);
+		else
+			smccc_hvc(guest_loop.func, i, 0, 0, 0, 0, 0, 0, &r);
+		uint64_t a = guest_loop.answer_a, b = guest_loop.answer_b;
+
+		if (r.a0 == a && r.a1 == a + 1) {
+			guest_loop.res.from_a++;
+		} else if (r.a0 == b && r.a1 == b + 1) {
+			guest_loop.res.from_b++;
+		} else {
+			guest_loop.res.other++;
+			guest_loop.res.other_x0 = r.a0;
+		}
+		if (i && r.a0 != last)
+			guest_loop.res.switches++;
+		last = r.a0;
+		WRITE_ONCE(guest_loop.res.done, i + 1);
+	}
+}
+
+/* One call per request (kvmtrap_vm.h's guest_req), or a loop. */
+static void guest_code(void)
+{
+	for (;;) {
+		if (READ_ONCE(guest_loop.run))
+			guest_run_loop();
+		else
+			guest_do_call(&guest_req, &guest_res);
+		GUEST_SYNC(0);
+	}
+}
+
+/* ---- The test VMM: a child process holding the VMs ----------------------- */
+
+struct vmm_opts {
+	int nr_vms;
+	int nr_filters;			/* SMCCC filter ranges of VM 0 */
+	struct kvm_smccc_filter filter[2];
+};
+
+enum vmm_op {
+	VMM_CALL = 1,		/* one call: the registers after it */
+	VMM_STATS,		/* the VM's trap_bpf_* statistics */
+	VMM_LOOP_START,		/* loop on calls (in a vCPU thread) */
+	VMM_LOOP_DONE,		/* calls it made so far */
+	VMM_LOOP_STOP,		/* stop it: what it saw */
+	VMM_HOLD_LINKS,		/* link x[0] kvmtrap_policy programs, unpinned */
+};
+
+struct vmm_req {
+	uint32_t op;
+	uint32_t vm;		/* which of the VMM's VMs */
+	struct kt_call call;	/* CALL; LOOP_START: conduit and x[0] */
+	uint64_t answer_a, answer_b;	/* LOOP_START */
+};
+
+struct vmm_rep {
+	uint32_t exits;		/* CALL: KVM_EXIT_HYPERCALLs resumed */
+	uint32_t pad;
+	struct kt_regs regs;	/* CALL */
+	struct kt_stats stats;	/* STATS */
+	struct loop_result loop;	/* LOOP_DONE: .done; LOOP_STOP */
+	uint32_t link_ids[KVM_CAP_TRAP_BPF_LINKS];	/* HOLD_LINKS */
+	int vm_fd[MAX_VMS];	/* the first message: the VM fds */
+};
+
+/*
+ * What cleanup() needs of a VMM, kept here rather than pointed to: a test's
+ * struct vmm lives on its stack, gone when the atexit handler runs.
+ */
+struct vmm_reg {
+	pid_t pid;		/* 0 once reaped */
+	int nr_vms;
+	char name[MAX_VMS][VM_NAME_LEN];
+};
+
+struct vmm {
+	pid_t pid;
+	int req, rep;		/* pipes to and from it */
+	int nr_vms;
+	int vm_fd[MAX_VMS];
+	char name[MAX_VMS][VM_NAME_LEN];	/* KVM's "<pid>-<fd>" */
+	struct vmm_reg *reg;
+};
+
+static ssize_t read_full(int fd, void *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = read(fd, (char *)buf + got, len - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return got ? (ssize_t)got : n;
+		got += n;
+	}
+	return got;
+}
+
+static bool write_full(int fd, const void *buf, size_t len)
+{
+	size_t put = 0;
+
+	while (put < len) {
+		ssize_t n = write(fd, (const char *)buf + put, len - put);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		put += n;
+	}
+	return true;
+}
+
+/* Run until the guest's report, resuming after the exits of a forward. */
+static uint32_t vmm_run_to_sync(struct kvm_vcpu *vcpu)
+{
+	uint32_t exits = 0;
+	struct ucall uc;
+
+	for (;;) {
+		vcpu_run(vcpu);
+		if (vcpu->run->exit_reason != KVM_EXIT_HYPERCALL)
+			break;
+		exits++;
+	}
+	switch (get_ucall(vcpu, &uc)) {
+	case UCALL_SYNC:
+		break;
+	case UCALL_ABORT:
+		REPORT_GUEST_ASSERT(uc);
+		break;
+	default:
+		TEST_FAIL("VMM: unexpected exit %s (%u)",
+			  exit_reason_str(vcpu->run->exit_reason),
+			  vcpu->run->exit_reason);
+	}
+	return exits;
+}
+
+static void *vmm_loop_thread(void *vcpu)
+{
+	vmm_run_to_sync(vcpu);
+	return NULL;
+}
+
+static uint32_t vmm_link_id(struct bpf_link *link)
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+
+	TEST_ASSERT(!bpf_link_get_info_by_fd(bpf_link__fd(link), &info, &len),
+		    "VMM: bpf_link_get_info_by_fd");
+	return info.id;
+}
+
+/* The VMM: create the VMs, report their fds, serve requests until EOF. */
+static void __noreturn
+vmm_main(const struct vmm_opts *o, int req_fd, int rep_fd)
+{
+	struct kvm_vcpu *vcpus[MAX_VMS];
+	struct kvm_vm *vms[MAX_VMS];
+	volatile uint64_t *done = NULL, *stop = NULL;
+	pthread_t thread;
+	int i, loop_vm = -1;
+	struct kvmtrap_policy *skels[KVM_CAP_TRAP_BPF_LINKS];
+	struct bpf_link *links[KVM_CAP_TRAP_BPF_LINKS];
+	struct vmm_req req;
+	struct vmm_rep rep = {};
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	prctl(PR_SET_NAME, VMM_COMM);
+	for (i = 0; i < o->nr_vms; i++) {
+		vms[i] = kt_create_vm_n(1, &vcpus[i], guest_code);
+		rep.vm_fd[i] = vms[i]->fd;
+	}
+	for (i = 0; i < o->nr_filters; i++)
+		kt_set_filter(vms[0], o->filter[i].base,
+			      o->filter[i].nr_functions, o->filter[i].action);
+	if (!write_full(rep_fd, &rep, sizeof(rep)))
+		_exit(1);
+
+	while (read_full(req_fd, &req, sizeof(req)) == sizeof(req)) {
+		struct kvm_vm *vm = vms[req.vm];
+
+		memset(&rep, 0, sizeof(rep));
+		switch (req.op) {
+		case VMM_CALL:
+			guest_req = req.call;
+			sync_global_to_guest(vm, guest_req);
+			rep.exits = vmm_run_to_sync(vcpus[req.vm]);
+			sync_global_from_guest(vm, guest_res);
+			rep.regs = guest_res;
+			break;
+		case VMM_STATS:
+			rep.stats = kt_get_stats(vm);
+			break;
+		case VMM_LOOP_START:
+			TEST_ASSERT(loop_vm < 0, "VMM: a loop is running");
+			memset(&guest_loop, 0, sizeof(guest_loop));
+			guest_loop.run = 1;
+			guest_loop.smc =
+				req.call.conduit == KVM_TRAP_CONDUIT_SMC;
+			guest_loop.func = req.call.x[0];
+			guest_loop.answer_a = req.answer_a;
+			guest_loop.answer_b = req.answer_b;
+			sync_global_to_guest(vm, guest_loop);
+			done = addr_gva2hva(vm,
+					    (vm_vaddr_t)&guest_loop.res.done);
+			stop = addr_gva2hva(vm, (vm_vaddr_t)&guest_loop.stop);
+			loop_vm = req.vm;
+			TEST_ASSERT(!pthread_create(&thread, NULL,
+						    vmm_loop_thread,
+						    vcpus[req.vm]),
+				    "VMM: pthread_create");
+			break;
+		case VMM_LOOP_DONE:
+			TEST_ASSERT(loop_vm >= 0, "VMM: no loop running");
+			rep.loop.done = READ_ONCE(*done);
+			break;
+		case VMM_HOLD_LINKS:
+			/* A VMM's own links, as libbpf makes them: not pinned. */
+			for (i = 0; i < (int)req.call.x[0]; i++) {
+				skels[i] = kt_policy_load();
+				links[i] = kt_policy_attach(skels[i], vm);
+				rep.link_ids[i] = vmm_link_id(links[i]);
+			}
+			break;
+		case VMM_LOOP_STOP:
+			TEST_ASSERT(loop_vm >= 0, "VMM: no loop running");
+			*stop = 1;
+			pthread_join(thread, NULL);
+			vm = vms[loop_vm];
+			sync_global_from_guest(vm, guest_loop);
+			rep.loop = guest_loop.res;
+			guest_loop.run = 0;
+			sync_global_to_guest(vm, guest_loop);
+			loop_vm = -1;
+			break;
+		default:
+			TEST_FAIL("VMM: request %u", req.op);
+		}
+		if (!write_full(rep_fd, &rep, sizeof(rep)))
+			break;
+	}
+	_exit(0);
+}
+
+/* ---- The test's side of the VMM, and cleanup ----------------------------- */
+
+static struct vmm_reg vmms[4];
+static int nr_vmms;
+static pid_t test_pid;
+
+/* Remove the pins of VM @name (links and handled list) and its directory. */
+static void remove_pins(const char *name)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 256];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), PIN_ROOT "/%s", name);
+	d = opendir(dir);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+/* At exit of the test (also a failed one): no VMM, no pins of its VMs left. */
+static void cleanup(void)
+{
+	int i, j;
+
+	if (getpid() != test_pid)
+		return;
+	for (i = 0; i < nr_vmms; i++) {
+		struct vmm_reg *v = &vmms[i];
+
+		if (v->pid > 0) {
+			kill(v->pid, SIGKILL);
+			waitpid(v->pid, NULL, 0);
+			v->pid = 0;
+		}
+		for (j = 0; j < v->nr_vms; j++)
+			remove_pins(v->name[j]);
+	}
+}
+
+static void vmm_start(struct vmm *v, const struct vmm_opts *opts)
+{
+	struct vmm_opts o = opts ? *opts : (struct vmm_opts){ .nr_vms = 1 };
+	int req[2], rep[2], i;
+	struct vmm_rep first;
+
+	if (!o.nr_vms)
+		o.nr_vms = 1;
+	if (!test_pid) {
+		test_pid = getpid();
+		atexit(cleanup);
+		signal(SIGPIPE, SIG_IGN);
+	}
+	CHECK(nr_vmms < (int)ARRAY_SIZE(vmms), "too many VMMs");
+	memset(v, 0, sizeof(*v));
+	v->nr_vms = o.nr_vms;
+	v->reg = &vmms[nr_vmms++];
+
+	CHECK(!pipe2(req, O_CLOEXEC) && !pipe2(rep, O_CLOEXEC), "pipe2: %s",
+	      strerror(errno));
+	fflush(NULL);
+	v->pid = fork();
+	CHECK(v->pid >= 0, "fork: %s", strerror(errno));
+	v->reg->pid = v->pid;
+	if (!v->pid) {
+		close(req[1]);
+		close(rep[0]);
+		vmm_main(&o, req[0], rep[1]);
+	}
+	close(req[0]);
+	close(rep[1]);
+	v->req = req[1];
+	v->rep = rep[0];
+	CHECK(read_full(v->rep, &first, sizeof(first)) == sizeof(first),
+	      "the VMM (pid %d) died before reporting its VM fd", v->pid);
+	for (i = 0; i < v->nr_vms; i++) {
+		v->vm_fd[i] = first.vm_fd[i];
+		snprintf(v->name[i], VM_NAME_LEN, "%d-%d", v->pid, v->vm_fd[i]);
+		snprintf(v->reg->name[i], VM_NAME_LEN, "%s", v->name[i]);
+	}
+	v->reg->nr_vms = v->nr_vms;
+}
+
+static struct vmm_rep vmm_request(struct vmm *v, uint32_t op, int vm,
+				  const struct kt_call *c, uint64_t a,
+				  uint64_t b)
+{
+	struct vmm_req req = {
+		.op = op, .vm = vm, .answer_a = a, .answer_b = b,
+	};
+	struct vmm_rep rep;
+
+	if (c)
+		req.call = *c;
+	CHECK(write_full(v->req, &req, sizeof(req)) &&
+	      read_full(v->rep, &rep, sizeof(rep)) == sizeof(rep),
+	      "the VMM (pid %d) died on request %u", v->pid, op);
+	return rep;
+}
+
+/* The guest of VM @vm makes call @c; its registers after it. */
+static struct kt_regs vmm_call(struct vmm *v, int vm, const struct kt_call *c,
+			       uint32_t *exits)
+{
+	struct vmm_rep rep = vmm_request(v, VMM_CALL, vm, c, 0, 0);
+
+	if (exits)
+		*exits = rep.exits;
+	return rep.regs;
+}
+
+static struct kt_stats vmm_stats(struct vmm *v, int vm)
+{
+	return vmm_request(v, VMM_STATS, vm, NULL, 0, 0).stats;
+}
+
+static void vmm_loop_start(struct vmm *v, int vm, uint32_t conduit,
+			   uint64_t func, uint64_t a, uint64_t b)
+{
+	struct kt_call c = { .conduit = conduit, .x = { func } };
+
+	vmm_request(v, VMM_LOOP_START, vm, &c, a, b);
+}
+
+static uint64_t vmm_loop_done(struct vmm *v)
+{
+	return vmm_request(v, VMM_LOOP_DONE, 0, NULL, 0, 0).loop.done;
+}
+
+/* Wait until the looping guest has made @n calls. */
+static uint64_t vmm_wait_calls(struct vmm *v, uint64_t n)
+{
+	uint64_t deadline = now_ms() + 120 * 1000, done;
+
+	while ((done = vmm_loop_done(v)) < n) {
+		CHECK(now_ms() < deadline,
+		      "the guest made only %lu of %lu calls in 120 s", done, n);
+		sleep_ms(20);
+	}
+	return done;
+}
+
+static struct loop_result vmm_loop_stop(struct vmm *v)
+{
+	return vmm_request(v, VMM_LOOP_STOP, 0, NULL, 0, 0).loop;
+}
+
+/* The VMM links @n programs to VM 0 itself; their link IDs to @ids. */
+static void vmm_hold_links(struct vmm *v, int n, uint32_t *ids)
+{
+	struct kt_call c = { .x = { n } };
+	struct vmm_rep rep = vmm_request(v, VMM_HOLD_LINKS, 0, &c, 0, 0);
+
+	memcpy(ids, rep.link_ids, n * sizeof(*ids));
+}
+
+/* End the VMM: its VMs are destroyed with it. */
+static void vmm_stop(struct vmm *v)
+{
+	int status;
+
+	close(v->req);
+	CHECK(waitpid(v->pid, &status, 0) == v->pid, "waitpid: %s",
+	      strerror(errno));
+	v->pid = 0;
+	v->reg->pid = 0;
+	CHECK(WIFEXITED(status) && !WEXITSTATUS(status),
+	      "the VMM ended with status 0x%x", status);
+}
+
+/* "--vm" as the tests usually give it: the pid, or pid:fd with several VMs. */
+static const char *vm_arg(const struct vmm *v, int vm)
+{
+	static char buf[MAX_VMS][32];
+
+	if (v->nr_vms == 1)
+		snprintf(buf[vm], sizeof(buf[vm]), "%d", v->pid);
+	else
+		snprintf(buf[vm], sizeof(buf[vm]), "%d:%d", v->pid, v->vm_fd[vm]);
+	return buf[vm];
+}
+
+/* An SMCCC call of @func with x1..x7 = 0, as "kvmtrap query" describes it. */
+static struct kt_call plain_call(uint32_t conduit, uint32_t imm, uint64_t func)
+{
+	return (struct kt_call){
+		.conduit = conduit, .imm = imm, .x = { func },
+	};
+}
+
+static void call_expect(struct vmm *v, int vm, uint64_t func, uint64_t base)
+{
+	struct kt_call c = kt_smccc(KVM_TRAP_CONDUIT_HVC, func);
+	struct kt_regs r = vmm_call(v, vm, &c, NULL);
+
+	kt_assert_ret(&c, &r, base, base + 1, base + 2, base + 3);
+}
+
+static void call_expect_default(struct vmm *v, int vm, uint64_t func)
+{
+	struct kt_call c = kt_smccc(KVM_TRAP_CONDUIT_HVC, func);
+	struct kt_regs r = vmm_call(v, vm, &c, NULL);
+
+	kt_assert_not_supported(&c, &r);
+}
+
+/* ---- The kernel's view: links, programs, bpffs --------------------------- */
+
+static int link_info_by_id(uint32_t id, struct bpf_link_info *info)
+{
+	__u32 len = sizeof(*info);
+	int fd, r;
+
+	fd = bpf_link_get_fd_by_id(id);
+	if (fd < 0) {
+		r = -errno;
+		errno = 0;
+		return r;
+	}
+	memset(info, 0, sizeof(*info));
+	r = bpf_link_get_info_by_fd(fd, info, &len) ? -errno : 0;
+	close(fd);
+	errno = 0;
+	return r;
+}
+
+static void prog_name_by_id(uint32_t id, char *name)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	int fd;
+
+	fd = bpf_prog_get_fd_by_id(id);
+	CHECK(fd >= 0, "program %u: %s", id, strerror(errno));
+	CHECK(!bpf_prog_get_info_by_fd(fd, &info, &len), "program %u info: %s",
+	      id, strerror(errno));
+	close(fd);
+	snprintf(name, BPF_OBJ_NAME_LEN, "%s", info.name);
+}
+
+/* The IDs of the live (not defunct) kvm_trap links of VM @vm of @v. */
+static int vm_links(const struct vmm *v, int vm, uint32_t *ids, int max)
+{
+	struct bpf_link_info info;
+	uint32_t id = 0;
+	int n = 0;
+
+	while (!bpf_link_get_next_id(id, &id)) {
+		if (link_info_by_id(id, &info) ||
+		    info.type != BPF_LINK_TYPE_KVM_TRAP)
+			continue;
+		if (info.kvm_trap.vm_pid != (uint32_t)v->pid ||
+		    info.kvm_trap.vm_fd != (uint32_t)v->vm_fd[vm] ||
+		    info.kvm_trap.defunct)
+			continue;
+		if (n < max)
+			ids[n] = id;
+		n++;
+	}
+	errno = 0;
+	return n;
+}
+
+static void expect_no_links(const struct vmm *v, int vm)
+{
+	uint32_t ids[16];
+	int n = vm_links(v, vm, ids, 16);
+
+	CHECK(!n, "VM %s has %d kvm_trap link(s), the first %u; expected none",
+	      v->name[vm], n, ids[0]);
+}
+
+/* The ID of the link pinned at @path, or a negative errno. */
+static int pinned_link_id(const char *path)
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+	int fd, r;
+
+	fd = bpf_obj_get(path);
+	if (fd < 0) {
+		r = -errno;
+		errno = 0;
+		return r;
+	}
+	r = bpf_link_get_info_by_fd(fd, &info, &len) ? -errno : (int)info.id;
+	close(fd);
+	errno = 0;
+	return r;
+}
+
+static bool path_exists(const char *path)
+{
+	struct stat st;
+	bool r = !lstat(path, &st);
+
+	errno = 0;
+	return r;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every path under PIN_ROOT, two levels deep, sorted, one per line. */
+static char *pin_snapshot(void)
+{
+	char *paths[512], *out = NULL, sub[PATH_MAX];
+	size_t len = 0;
+	struct dirent *de, *de2;
+	int n = 0, i;
+	DIR *d, *d2;
+
+	append(&out, &len, "", 0);
+	d = opendir(PIN_ROOT);
+	if (!d) {
+		errno = 0;
+		return out;
+	}
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		CHECK(n < 511, "too many entries under " PIN_ROOT);
+		CHECK(asprintf(&paths[n++], PIN_ROOT "/%s", de->d_name) > 0, "asprintf");
+		snprintf(sub, sizeof(sub), PIN_ROOT "/%s", de->d_name);
+		d2 = opendir(sub);
+		if (!d2)
+			continue;
+		while ((de2 = readdir(d2))) {
+			if (de2->d_name[0] == '.')
+				continue;
+			CHECK(n < 511, "too many entries under " PIN_ROOT);
+			CHECK(asprintf(&paths[n++], "%s/%s", sub, de2->d_name) > 0,
+			      "asprintf");
+		}
+		closedir(d2);
+	}
+	closedir(d);
+	errno = 0;
+	qsort(paths, n, sizeof(*paths), cmp_str);
+	for (i = 0; i < n; i++) {
+		append(&out, &len, paths[i], strlen(paths[i]));
+		append(&out, &len, "\n", 1);
+		free(paths[i]);
+	}
+	return out;
+}
+
+static void expect_pins_unchanged(const char *before, const char *what)
+{
+	char *after = pin_snapshot();
+
+	CHECK(!strcmp(before, after),
+	      "%s changed " PIN_ROOT ":\nbefore:\n%safter:\n%s", what, before,
+	      after);
+	free(after);
+}
+
+/* A pid that no process has: a child's, once reaped. */
+static pid_t dead_pid(void)
+{
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	CHECK(pid >= 0, "fork: %s", strerror(errno));
+	if (!pid)
+		_exit(0);
+	CHECK(waitpid(pid, NULL, 0) == pid, "waitpid: %s", strerror(errno));
+	CHECK(kill(pid, 0) && errno == ESRCH, "pid %d still exists", pid);
+	errno = 0;
+	return pid;
+}
+
+/* Processes with a KVM VM fd open, other than the VMMs of this test. */
+static int other_vm_holders(void)
+{
+	char path[PATH_MAX], target[64];
+	struct dirent *p, *f;
+	DIR *proc, *fds;
+	int n = 0;
+
+	proc = opendir("/proc");
+	CHECK(proc, "opendir /proc: %s", strerror(errno));
+	while ((p = readdir(proc))) {
+		if (!isdigit((unsigned char)p->d_name[0]))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/fd", p->d_name);
+		fds = opendir(path);
+		if (!fds)
+			continue;
+		while ((f = readdir(fds))) {
+			char fd_path[PATH_MAX + 300];
+			ssize_t k;
+
+			snprintf(fd_path, sizeof(fd_path), "%s/%s", path, f->d_name);
+			k = readlink(fd_path, target, sizeof(target) - 1);
+			if (k < 0)
+				continue;
+			target[k] = 0;
+			if (!strcmp(target, "anon_inode:kvm-vm"))
+				n++;
+		}
+		closedir(fds);
+	}
+	closedir(proc);
+	errno = 0;
+	return n;
+}
+
+/* ---- The CLI's commands as the tests use them ---------------------------- */
+
+struct attached {
+	uint32_t link_id;
+	uint32_t prog_id;
+	char pin[PATH_MAX];
+};
+
+/*
+ * Link @link_id is a kvm_trap link of VM @vm of @v running program
+ * @prog_id named @prog_name, pinned at @pin.
+ */
+static void expect_link(const struct vmm *v, int vm, uint32_t link_id,
+			uint32_t prog_id, const char *prog_name,
+			const char *pin)
+{
+	struct bpf_link_info info;
+	char name[BPF_OBJ_NAME_LEN];
+	int r;
+
+	r = link_info_by_id(link_id, &info);
+	CHECK(!r, "link %u: %s", link_id, strerror(-r));
+	CHECK(info.type == BPF_LINK_TYPE_KVM_TRAP, "link %u has type %u",
+	      link_id, info.type);
+	CHECK(info.prog_id == prog_id, "link %u runs program %u, expected %u",
+	      link_id, info.prog_id, prog_id);
+	CHECK(info.kvm_trap.vm_pid == (uint32_t)v->pid &&
+	      info.kvm_trap.vm_fd == (uint32_t)v->vm_fd[vm] &&
+	      !info.kvm_trap.defunct,
+	      "link %u is on VM %u-%u%s, expected %s", link_id,
+	      info.kvm_trap.vm_pid, info.kvm_trap.vm_fd,
+	      info.kvm_trap.defunct ? " (defunct)" : "", v->name[vm]);
+	prog_name_by_id(prog_id, name);
+	CHECK(!strcmp(name, prog_name), "program %u is named \"%s\", expected \"%s\"",
+	      prog_id, name, prog_name);
+	r = pinned_link_id(pin);
+	CHECK(r == (int)link_id, "%s: %s", pin,
+	      r < 0 ? strerror(-r) : "pins another link");
+}
+
+/*
+ * "kvmtrap --json attach OBJ --vm VM SETS": every member of the answer
+ * checked against the kernel's view of the new link.
+ */
+static struct attached cli_attach_obj(struct vmm *v, int vm, const char *obj,
+				      const char *prog_name, const char *sets)
+{
+	struct attached a = {};
+	char want_pin[PATH_MAX];
+	struct jv *o;
+	struct run r;
+
+	run(&r, "kvmtrap --json attach %s --vm %s %s", obj, vm_arg(v, vm), sets);
+	o = run_json(&r);
+	jkeys(o, "vm,link_id,prog_id,prog_name,pin");
+	jexpect_str(o, "vm", v->name[vm]);
+	jexpect_str(o, "prog_name", prog_name);
+	a.link_id = ju64(o, "link_id");
+	a.prog_id = ju64(o, "prog_id");
+	CHECK(a.link_id && a.prog_id, "link_id %u, prog_id %u in:\n%s",
+	      a.link_id, a.prog_id, r.out);
+	snprintf(want_pin, sizeof(want_pin), PIN_ROOT "/%s/link-%u", v->name[vm],
+		 a.link_id);
+	jexpect_str(o, "pin", want_pin);
+	snprintf(a.pin, sizeof(a.pin), "%s", want_pin);
+	expect_link(v, vm, a.link_id, a.prog_id, prog_name, a.pin);
+	return a;
+}
+
+static struct attached cli_attach(struct vmm *v, int vm, const char *sets)
+{
+	return cli_attach_obj(v, vm, CLI_OBJ, PROG_NAME, sets);
+}
+
+/* An element of a link list ("list", "status"): the link of @a. */
+static void expect_json_link(const struct jv *l, const struct attached *a,
+			     const char *prog_name)
+{
+	jkeys(l, "link_id,prog_id,prog_name,pinned,defunct");
+	jexpect_u64(l, "link_id", a->link_id);
+	jexpect_u64(l, "prog_id", a->prog_id);
+	jexpect_str(l, "prog_name", prog_name);
+	jexpect_bool(l, "pinned", true);
+	jexpect_bool(l, "defunct", false);
+}
+
+static void expect_json_stats_keys(const struct jv *s)
+{
+	jkeys(s, "pass,handled,forward,deny,undef,invalid");
+}
+
+static struct kt_stats json_stats(const struct jv *o)
+{
+	const struct jv *s = jobj(o, "stats");
+
+	expect_json_stats_keys(s);
+	return (struct kt_stats){
+		.pass		= ju64(s, "pass"),
+		.handled	= ju64(s, "handled"),
+		.forward	= ju64(s, "forward"),
+		.deny		= ju64(s, "deny"),
+		.undef		= ju64(s, "undef"),
+		.invalid	= ju64(s, "invalid"),
+	};
+}
+
+static void expect_stats_equal(struct kt_stats got, struct kt_stats want,
+			       const char *what)
+{
+	CHECK(!memcmp(&got, &want, sizeof(got)),
+	      "%s: pass %lu handled %lu forward %lu deny %lu undef %lu invalid %lu, "
+	      "expected %lu %lu %lu %lu %lu %lu", what, got.pass, got.handled,
+	      got.forward, got.deny, got.undef, got.invalid, want.pass,
+	      want.handled, want.forward, want.deny, want.undef, want.invalid);
+}
+
+/* "kvmtrap --json status --vm VM", its shape checked. */
+static struct jv *cli_status(struct vmm *v, int vm, struct run *r)
+{
+	struct jv *o;
+
+	run(r, "kvmtrap --json status --vm %s", vm_arg(v, vm));
+	o = run_json(r);
+	jkeys(o, "vm,links,stats,handled");
+	jexpect_str(o, "vm", v->name[vm]);
+	jarr(o, "links");
+	jarr(o, "handled");
+	json_stats(o);
+	return o;
+}
+
+/* One entry of a handled-call list (JSON), as a struct. */
+struct hentry {
+	char conduit[8];
+	uint32_t imm;
+	uint64_t first, last;
+	char route[16], owner[16];
+	uint64_t hits;
+	bool has_name;
+	char name[96];
+};
+
+static struct hentry json_hentry(const struct jv *e)
+{
+	struct hentry h = {};
+
+	jkeys(e, "conduit,imm,first,last,name,route,owner,hits");
+	snprintf(h.conduit, sizeof(h.conduit), "%s", jstr(e, "conduit"));
+	h.imm = ju64(e, "imm");
+	h.first = ju64(e, "first");
+	h.last = ju64(e, "last");
+	snprintf(h.route, sizeof(h.route), "%s", jstr(e, "route"));
+	snprintf(h.owner, sizeof(h.owner), "%s", jstr(e, "owner"));
+	h.hits = ju64(e, "hits");
+	h.has_name = !jis_null(e, "name");
+	if (h.has_name)
+		snprintf(h.name, sizeof(h.name), "%s", jstr(e, "name"));
+	return h;
+}
+
+static int json_hentries(const struct jv *list, struct hentry *h, int max)
+{
+	int i;
+
+	CHECK(list->n <= max, "%d handled entries, more than %d", list->n, max);
+	for (i = 0; i < list->n; i++)
+		h[i] = json_hentry(jat(list, i));
+	return list->n;
+}
+
+/* The entry for exactly (@conduit, @imm, @id..@id), or NULL. */
+static const struct hentry *find_hentry(const struct hentry *h, int n,
+					const char *conduit, uint32_t imm,
+					uint64_t id)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(h[i].conduit, conduit) && h[i].imm == imm &&
+		    h[i].first == id && h[i].last == id)
+			return &h[i];
+	return NULL;
+}
+
+/* The entry of @owner whose range holds (@conduit, @imm, @id), or NULL. */
+static const struct hentry *covering_hentry(const struct hentry *h, int n,
+					    const char *conduit, uint32_t imm,
+					    uint64_t id, const char *owner)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(h[i].conduit, conduit) && h[i].imm == imm &&
+		    h[i].first <= id && id <= h[i].last &&
+		    (!owner || !strcmp(h[i].owner, owner)))
+			return &h[i];
+	return NULL;
+}
+
+/* The policy's entry for @func: route bpf, owner policy, @hits. */
+static void expect_policy_hentry(const struct hentry *h, int n,
+				 const char *conduit, uint32_t imm,
+				 uint64_t func, uint64_t hits)
+{
+	const struct hentry *e = find_hentry(h, n, conduit, imm, func);
+
+	CHECK(e, "no handled entry %s #0x%x 0x%lx in:\n%s", conduit, imm, func,
+	      json_text);
+	CHECK(!strcmp(e->route, "bpf") && !strcmp(e->owner, "policy") &&
+	      e->hits == hits,
+	      "handled entry %s #0x%x 0x%lx: route %s owner %s hits %lu, "
+	      "expected bpf policy %lu, in:\n%s", conduit, imm, func, e->route,
+	      e->owner, e->hits, hits, json_text);
+}
+
+/* The answer of "kvmtrap --json query". */
+struct qres {
+	char stage[16], verdict[16];
+	uint32_t link_id, prog_id;
+	bool el2;
+	bool has_ret;
+	uint64_t ret[4];
+	uint64_t func_id;
+	uint32_t imm;
+	char conduit[8];
+	bool has_name;
+	char name[64];
+};
+
+/* "kvmtrap --json query --vm VM @call", its shape checked. */
+static struct qres __printf(3, 4)
+cli_query(struct vmm *v, int vm, const char *fmt, ...)
+{
+	char call[256];
+	struct qres q = {};
+	struct run r;
+	struct jv *o, *ret;
+	va_list ap;
+	int i;
+
+	va_start(ap, fmt);
+	vsnprintf(call, sizeof(call), fmt, ap);
+	va_end(ap);
+	run(&r, "kvmtrap --json query --vm %s %s", vm_arg(v, vm), call);
+	o = run_json(&r);
+	jkeys(o, "vm,conduit,imm,func_id,name,stage,verdict,link_id,prog_id,el2,ret");
+	jexpect_str(o, "vm", v->name[vm]);
+	snprintf(q.stage, sizeof(q.stage), "%s", jstr(o, "stage"));
+	snprintf(q.verdict, sizeof(q.verdict), "%s", jstr(o, "verdict"));
+	snprintf(q.conduit, sizeof(q.conduit), "%s", jstr(o, "conduit"));
+	q.link_id = ju64(o, "link_id");
+	q.prog_id = ju64(o, "prog_id");
+	q.el2 = jbool(o, "el2");
+	q.func_id = ju64(o, "func_id");
+	q.imm = ju64(o, "imm");
+	q.has_name = !jis_null(o, "name");
+	if (q.has_name)
+		snprintf(q.name, sizeof(q.name), "%s", jstr(o, "name"));
+	q.has_ret = !jis_null(o, "ret");
+	if (q.has_ret) {
+		ret = jarr(o, "ret");
+		CHECK(ret->n == 4, "query ret has %d elements, expected 4:\n%s",
+		      ret->n, r.out);
+		for (i = 0; i < 4; i++)
+			q.ret[i] = jat_u64(ret, i);
+	}
+	CHECK(!strcmp(q.stage, "filter") || !strcmp(q.stage, "native") ||
+	      !strcmp(q.stage, "bpf") || !strcmp(q.stage, "default"),
+	      "query stage \"%s\":\n%s", q.stage, r.out);
+	/* Only a program decides with a link. */
+	CHECK(!strcmp(q.stage, "bpf") == (q.link_id && q.prog_id),
+	      "query stage %s with link_id %u prog_id %u:\n%s", q.stage,
+	      q.link_id, q.prog_id, r.out);
+	return q;
+}
+
+static void expect_query(const struct qres *q, const char *what,
+			 const char *stage, const char *verdict)
+{
+	CHECK(!strcmp(q->stage, stage) && !strcmp(q->verdict, verdict),
+	      "query %s: stage %s, verdict %s; expected %s, %s", what, q->stage,
+	      q->verdict, stage, verdict);
+}
+
+/* The query's ret is what the guest got from the same call. */
+static void expect_query_ret_is(const struct qres *q, const char *what,
+				const struct kt_regs *r)
+{
+	int i;
+
+	CHECK(q->has_ret, "query %s: ret null, the guest got x0 0x%lx", what,
+	      r->x[0]);
+	for (i = 0; i < 4; i++)
+		CHECK(q->ret[i] == r->x[i],
+		      "query %s: ret[%d] 0x%lx, the guest got x%d = 0x%lx", what,
+		      i, q->ret[i], i, r->x[i]);
+}
+
+static void expect_query_ret(const struct qres *q, const char *what,
+			     uint64_t r0, uint64_t r1, uint64_t r2, uint64_t r3)
+{
+	const uint64_t want[4] = { r0, r1, r2, r3 };
+	int i;
+
+	CHECK(q->has_ret, "query %s: ret null, expected 0x%lx...", what, r0);
+	for (i = 0; i < 4; i++)
+		CHECK(q->ret[i] == want[i], "query %s: ret[%d] 0x%lx, expected 0x%lx",
+		      what, i, q->ret[i], want[i]);
+}
+
+static const char *conduit_word(uint32_t conduit)
+{
+	return conduit == KVM_TRAP_CONDUIT_SMC ? "smc" : "hvc";
+}
+
+/* ---- Tests: help and usage errors ---------------------------------------- */
+
+static const char *const commands[] = {
+	"list", "attach", "detach", "replace", "status", "handled", "query",
+	"test", "trace",
+};
+
+/* --help lists every command; COMMAND --help describes that one. */
+static void test_help(void)
+{
+	struct run r;
+	size_t i;
+
+	run(&r, "kvmtrap --help");
+	expect_ok(&r);
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		CHECK(has_word(r.out, commands[i]),
+		      "\"kvmtrap --help\" does not list \"%s\":\n%s",
+		      commands[i], r.out);
+	for (i = 0; i < ARRAY_SIZE(commands); i++) {
+		run(&r, "kvmtrap %s --help", commands[i]);
+		expect_ok(&r);
+		CHECK(has_word(r.out, commands[i]), RUN_FMT, RUN_ARGS(&r));
+	}
+	run(&r, "kvmtrap attach --help");
+	CHECK(strstr(r.out, "--vm") && strstr(r.out, "--set"),
+	      "attach's help names neither --vm nor --set: " RUN_FMT, RUN_ARGS(&r));
+}
+
+/* No command, an unknown one, an unknown option: exit 2 with the usage. */
+static void test_usage_unknown_command(void)
+{
+	struct run r;
+
+	run(&r, "kvmtrap frobnicate");
+	expect_usage(&r);
+	expect_err_has(&r, "frobnicate");
+	run(&r, "kvmtrap");
+	expect_usage(&r);
+	run(&r, "kvmtrap --frobnicate list");
+	expect_usage(&r);
+	expect_err_has(&r, "--frobnicate");
+}
+
+/* Every command that needs a VM says --vm is missing, exit 2. */
+static void test_usage_missing_vm(void)
+{
+	static const char *const cmds[] = {
+		"attach " CLI_OBJ,
+		"detach --all",
+		"detach --link 1",
+		"replace --link 1 " CLI_OBJ,
+		"status",
+		"handled",
+		"query hvc PSCI_VERSION",
+		"trace --count 1",
+	};
+	struct run r;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
+		run(&r, "kvmtrap %s", cmds[i]);
+		expect_usage(&r);
+		expect_err_has(&r, "--vm");
+	}
+}
+
+/*
+ * Malformed arguments are usage errors (exit 2), found before anything is
+ * done: pid 1 is never looked at.
+ */
+static void test_usage_bad_arguments(void)
+{
+	static const char *const cmds[] = {
+		"list extra",
+		"status --vm abc",
+		"status --vm 1:x",
+		"status --vm 1 --frobnicate",
+		"detach --vm 1",
+		"detach --vm 1 --link 3 --all",
+		"detach --vm 1 --link x",
+		"attach --vm 1",
+		"attach " CLI_OBJ " --vm 1 --set verdict",
+		"replace --vm 1 " CLI_OBJ,
+		"query --vm 1 hvc",
+		"query --vm 1 svc 0x1",
+		"query --vm 1 hvc NO_SUCH_FUNCTION",
+		"query --vm 1 hvc #0x10000 0x1",
+		"query --vm 1 --vcpu x hvc 0x1",
+		"query --vm 1 hvc 0x1 1 2 3 4 5 6 7 8",
+		"test " CLI_OBJ,
+		"test " CLI_OBJ " smc",
+		"trace --vm 1 --count x",
+	};
+	struct run r;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
+		run(&r, "kvmtrap %s", cmds[i]);
+		expect_usage(&r);
+	}
+}
+
+/* ---- Tests: list --------------------------------------------------------- */
+
+/* No VM on the host: said so, and an empty "vms" array. */
+static void test_list_no_vm(void)
+{
+	struct jv *o;
+	struct run r;
+
+	CHECK(!other_vm_holders(), "a process holds a KVM VM fd already");
+	run(&r, "kvmtrap list");
+	expect_ok(&r);
+	CHECK(strstr(r.out, "no KVM VMs on this host"),
+	      "no \"no KVM VMs on this host\": " RUN_FMT, RUN_ARGS(&r));
+	run(&r, "kvmtrap --json list");
+	o = run_json(&r);
+	jkeys(o, "vms");
+	CHECK(!jarr(o, "vms")->n, "VMs listed on a host without any:\n%s", r.out);
+}
+
+/*
+ * The table row of VM @name: VM PID COMM FD LINKS; with @a, the next line
+ * is that link: ID, program ID, program name, pinned.
+ */
+static void expect_list_row(const char *out, const struct vmm *v, int vm,
+			    int nr_links, const struct attached *a)
+{
+	char line[512], tok[MAX_TOKENS][TOKEN_LEN], want[32];
+	int i, n;
+
+	CHECK(line_at(out, 0, line, sizeof(line)), "empty list:\n%s", out);
+	n = tokens(line, tok);
+	CHECK(n == 5 && !strcmp(tok[0], "VM") && !strcmp(tok[1], "PID") &&
+	      !strcmp(tok[2], "COMM") && !strcmp(tok[3], "FD") &&
+	      !strcmp(tok[4], "LINKS"),
+	      "the list's header is not \"VM PID COMM FD LINKS\":\n%s", out);
+	for (i = 1; line_at(out, i, line, sizeof(line)); i++) {
+		n = tokens(line, tok);
+		if (n && !strcmp(tok[0], v->name[vm]))
+			break;
+	}
+	CHECK(n == 5, "no row of 5 columns for VM %s:\n%s", v->name[vm], out);
+	snprintf(want, sizeof(want), "%d", v->pid);
+	CHECK(!strcmp(tok[1], want), "PID %s, expected %s:\n%s", tok[1], want, out);
+	CHECK(!strcmp(tok[2], VMM_COMM), "COMM %s, expected %s:\n%s", tok[2],
+	      VMM_COMM, out);
+	snprintf(want, sizeof(want), "%d", v->vm_fd[vm]);
+	CHECK(!strcmp(tok[3], want), "FD %s, expected %s:\n%s", tok[3], want, out);
+	snprintf(want, sizeof(want), "%d", nr_links);
+	CHECK(!strcmp(tok[4], want), "LINKS %s, expected %s:\n%s", tok[4], want,
+	      out);
+	if (!a)
+		return;
+	CHECK(line_at(out, i + 1, line, sizeof(line)) &&
+	      isspace((unsigned char)line[0]),
+	      "no indented link line after VM %s:\n%s", v->name[vm], out);
+	n = tokens(line, tok);
+	snprintf(want, sizeof(want), "%u", a->link_id);
+	CHECK(tokens_have(tok, n, want), "link line without link ID %s:\n%s",
+	      want, out);
+	snprintf(want, sizeof(want), "%u", a->prog_id);
+	CHECK(tokens_have(tok, n, want), "link line without program ID %s:\n%s",
+	      want, out);
+	CHECK(tokens_have(tok, n, PROG_NAME) && tokens_have(tok, n, "pinned") &&
+	      !tokens_have(tok, n, "defunct"),
+	      "link line without \"%s pinned\" (or defunct):\n%s", PROG_NAME, out);
+}
+
+/* One VMM's VM, then its link: table and JSON agree with the kernel. */
+static void test_list_vm_and_links(void)
+{
+	struct attached a;
+	struct jv *o, *vms, *e;
+	struct vmm v;
+	struct run r;
+
+	vmm_start(&v, NULL);
+	run(&r, "kvmtrap --json list");
+	o = run_json(&r);
+	jkeys(o, "vms");
+	vms = jarr(o, "vms");
+	CHECK(vms->n == 1, "%d VMs listed, expected the VMM's one:\n%s", vms->n,
+	      r.out);
+	e = jat(vms, 0);
+	jkeys(e, "vm,pid,fd,comm,links");
+	jexpect_str(e, "vm", v.name[0]);
+	jexpect_u64(e, "pid", v.pid);
+	jexpect_u64(e, "fd", v.vm_fd[0]);
+	jexpect_str(e, "comm", VMM_COMM);
+	CHECK(!jarr(e, "links")->n, "links listed before any attach:\n%s", r.out);
+	run(&r, "kvmtrap list");
+	expect_ok(&r);
+	expect_list_row(r.out, &v, 0, 0, NULL);
+
+	a = cli_attach(&v, 0, SET_HANDLE_A);
+	run(&r, "kvmtrap --json list");
+	o = run_json(&r);
+	e = jat(jarr(o, "vms"), 0);
+	jexpect_str(e, "vm", v.name[0]);
+	CHECK(jarr(e, "links")->n == 1, "expected one link:\n%s", r.out);
+	expect_json_link(jat(jarr(e, "links"), 0), &a, PROG_NAME);
+	run(&r, "kvmtrap list");
+	expect_ok(&r);
+	expect_list_row(r.out, &v, 0, 1, &a);
+}
+
+/*
+ * A link the VMM made itself (libbpf, not pinned) is listed too, as not
+ * pinned, with its program's name.
+ */
+static void test_list_unpinned_link(void)
+{
+	char line[512], tok[MAX_TOKENS][TOKEN_LEN], want[16];
+	struct jv *o, *l;
+	struct vmm v;
+	struct run r;
+	uint32_t id;
+	int i, n = 0;
+
+	vmm_start(&v, NULL);
+	vmm_hold_links(&v, 1, &id);
+
+	run(&r, "kvmtrap --json list");
+	o = run_json(&r);
+	CHECK(jarr(jat(jarr(o, "vms"), 0), "links")->n == 1,
+	      "not one link listed:\n%s", r.out);
+	l = jat(jarr(jat(jarr(o, "vms"), 0), "links"), 0);
+	jkeys(l, "link_id,prog_id,prog_name,pinned,defunct");
+	jexpect_u64(l, "link_id", id);
+	jexpect_str(l, "prog_name", "policy");
+	jexpect_bool(l, "pinned", false);
+	jexpect_bool(l, "defunct", false);
+
+	run(&r, "kvmtrap list");
+	expect_ok(&r);
+	snprintf(want, sizeof(want), "%u", id);
+	for (i = 1; line_at(r.out, i, line, sizeof(line)); i++) {
+		n = tokens(line, tok);
+		if (isspace((unsigned char)line[0]) && tokens_have(tok, n, want))
+			break;
+	}
+	CHECK(line_at(r.out, i, line, sizeof(line)), "no line of link %s:\n%s",
+	      want, r.out);
+	CHECK(tokens_have(tok, n, "policy") && !tokens_have(tok, n, "pinned"),
+	      "link line \"%s\" not \"policy\" or shown pinned", line);
+}
+
+/* ---- Tests: attach ------------------------------------------------------- */
+
+/*
+ * attach by the VMM's pid: the text answer, the pin, the link on the VM
+ * running the program with the --set values (an enumerator name, hex
+ * numbers), the guest answered by it.  Nothing but the VM's directory is
+ * added to bpffs.
+ */
+static void test_attach_by_pid(void)
+{
+	char want[512], *before, *after, prefix[PATH_MAX];
+	struct bpf_link_info info;
+	const char *l;
+	struct vmm v;
+	struct run r;
+	uint32_t id;
+
+	vmm_start(&v, NULL);
+	before = pin_snapshot();
+	call_expect_default(&v, 0, FUNC_A);
+
+	run(&r, "kvmtrap attach %s --vm %d --set verdict=KVM_TRAP_HANDLED "
+	    "--set func_id=0x%llx --set ret=0x%llx", CLI_OBJ, v.pid,
+	    (unsigned long long)FUNC_A, ANSWER_A);
+	expect_ok(&r);
+	CHECK(sscanf(r.out, "attached " PROG_NAME " to VM %*s link %u", &id) == 1,
+	      "not \"attached " PROG_NAME " to VM ...: link ID, pinned at ...\":\n%s",
+	      r.out);
+	snprintf(want, sizeof(want),
+		 "attached %s to VM %s: link %u, pinned at " PIN_ROOT "/%s/link-%u\n",
+		 PROG_NAME, v.name[0], id, v.name[0], id);
+	CHECK(!strcmp(r.out, want), "attach printed:\n%sexpected:\n%s", r.out, want);
+	CHECK(!link_info_by_id(id, &info), "link %u does not exist", id);
+	snprintf(want, sizeof(want), PIN_ROOT "/%s/link-%u", v.name[0], id);
+	expect_link(&v, 0, id, info.prog_id, PROG_NAME, want);
+
+	/* The CLI is gone; the pinned link answers. */
+	call_expect(&v, 0, FUNC_A, ANSWER_A);
+	call_expect_default(&v, 0, FUNC_OTHER);
+
+	/* Whatever attach added is under the VM's own directory. */
+	after = pin_snapshot();
+	snprintf(prefix, sizeof(prefix), PIN_ROOT "/%s\n", v.name[0]);
+	for (l = after; *l; l = strchr(l, '\n') + 1) {
+		char entry[PATH_MAX + 1];
+		int len = strchr(l, '\n') - l;
+
+		snprintf(entry, sizeof(entry), "%.*s\n", len, l);
+		if (strstr(before, entry))
+			continue;
+		CHECK(!strcmp(entry, prefix) ||
+		      (!strncmp(entry, prefix, strlen(prefix) - 1) &&
+		       entry[strlen(prefix) - 1] == '/'),
+		      "attach added %.*s, outside %.*s", len, l,
+		      (int)strlen(prefix) - 1, prefix);
+	}
+}
+
+/*
+ * A VMM with two VMs: "--vm PID" is ambiguous (exit 1, nothing left),
+ * "--vm PID:FD" attaches to that VM only.  list shows both, sorted by fd.
+ */
+static void test_attach_pid_fd_several_vms(void)
+{
+	struct vmm_opts o = { .nr_vms = 2 };
+	struct jv *js, *vms;
+	struct attached a;
+	char *before;
+	struct vmm v;
+	struct run r;
+
+	vmm_start(&v, &o);
+	before = pin_snapshot();
+	run(&r, "kvmtrap attach %s --vm %d " SET_HANDLE_B, CLI_OBJ, v.pid);
+	expect_failure(&r);
+	expect_pins_unchanged(before, "an attach to an ambiguous --vm PID");
+	expect_no_links(&v, 0);
+	expect_no_links(&v, 1);
+
+	a = cli_attach(&v, 1, SET_HANDLE_B);
+	call_expect(&v, 1, FUNC_A, ANSWER_B);
+	call_expect_default(&v, 0, FUNC_A);
+	expect_no_links(&v, 0);
+
+	run(&r, "kvmtrap --json list");
+	js = run_json(&r);
+	vms = jarr(js, "vms");
+	CHECK(vms->n == 2, "%d VMs listed, expected 2:\n%s", vms->n, r.out);
+	jexpect_str(jat(vms, 0), "vm", v.name[0]);
+	jexpect_str(jat(vms, 1), "vm", v.name[1]);
+	CHECK(!jarr(jat(vms, 0), "links")->n, "links on VM 0:\n%s", r.out);
+	CHECK(jarr(jat(vms, 1), "links")->n == 1, "not one link on VM 1:\n%s",
+	      r.out);
+	expect_json_link(jat(jarr(jat(vms, 1), "links"), 0), &a, PROG_NAME);
+}
+
+/* ---- Tests: detach ------------------------------------------------------- */
+
+/* The link of @id is gone from its VM: freed, or at least defunct. */
+static void expect_link_gone(uint32_t id)
+{
+	struct bpf_link_info info;
+	int r = link_info_by_id(id, &info);
+
+	CHECK(r == -ENOENT || (!r && info.kvm_trap.defunct),
+	      "link %u still live after detach (%s)", id,
+	      r ? strerror(-r) : "not defunct");
+}
+
+/* detach --link: that link only, its pin gone, the next link answers. */
+static void test_detach_link(void)
+{
+	char dir[PATH_MAX];
+	struct attached a, b;
+	struct jv *o, *d;
+	struct vmm v;
+	struct run r;
+
+	vmm_start(&v, NULL);
+	a = cli_attach(&v, 0, SET_HANDLE_A);
+	b = cli_attach(&v, 0, SET_HANDLE_B);
+	call_expect(&v, 0, FUNC_A, ANSWER_A);
+
+	run(&r, "kvmtrap --json detach --vm %d --link %u", v.pid, a.link_id);
+	o = run_json(&r);
+	jkeys(o, "vm,detached");
+	jexpect_str(o, "vm", v.name[0]);
+	d = jarr(o, "detached");
+	CHECK(d->n == 1 && jat_u64(d, 0) == a.link_id,
+	      "detached is not [%u]:\n%s", a.link_id, r.out);
+	CHECK(!path_exists(a.pin), "%s still pinned", a.pin);
+	expect_link_gone(a.link_id);
+	expect_link(&v, 0, b.link_id, b.prog_id, PROG_NAME, b.pin);
+	call_expect(&v, 0, FUNC_A, ANSWER_B);
+
+	/* By KVM's name of the VM, in text. */
+	run(&r, "kvmtrap detach --vm %s --link %u", v.name[0], b.link_id);
+	expect_ok(&r);
+	CHECK(has_word(r.out, "detached") || has_word(r.out, "Detached"),
+	      "detach says nothing about detaching: " RUN_FMT, RUN_ARGS(&r));
+	CHECK(strstr(r.out, v.name[0]), "detach does not name the VM: " RUN_FMT,
+	      RUN_ARGS(&r));
+	CHECK(!path_exists(b.pin), "%s still pinned", b.pin);
+	expect_link_gone(b.link_id);
+	/* The last link pin gone: the VM's directory goes with its list. */
+	snprintf(dir, sizeof(dir), PIN_ROOT "/%s", v.name[0]);
+	CHECK(!path_exists(dir), "%s left after its last link was detached", dir);
+	call_expect_default(&v, 0, FUNC_A);
+}
+
+/* detach --all: every link of the VM, bpffs as before the attaches. */
+static void test_detach_all(void)
+{
+	struct attached a[3];
+	char *before;
+	struct jv *o, *d;
+	struct vmm v;
+	struct run r;
+	int i, j;
+
+	vmm_start(&v, NULL);
+	before = pin_snapshot();
+	a[0] = cli_attach(&v, 0, SET_HANDLE_A);
+	a[1] = cli_attach(&v, 0, SET_HANDLE_B);
+	a[2] = cli_attach(&v, 0, "--set verdict=3");
+	call_expect(&v, 0, FUNC_A, ANSWER_A);
+
+	run(&r, "kvmtrap --json detach --vm %d --all", v.pid);
+	o = run_json(&r);
+	jkeys(o, "vm,detached");
+	jexpect_str(o, "vm", v.name[0]);
+	d = jarr(o, "detached");
+	CHECK(d->n == 3, "%d links detached, expected 3:\n%s", d->n, r.out);
+	for (i = 0; i < 3; i++) {
+		for (j = 0; j < 3; j++)
+			if (jat_u64(d, j) == a[i].link_id)
+				break;
+		CHECK(j < 3, "link %u not in detached:\n%s", a[i].link_id, r.out);
+		CHECK(!path_exists(a[i].pin), "%s still pinned", a[i].pin);
+		expect_link_gone(a[i].link_id);
+	}
+	expect_pins_unchanged(before, "attach x3, detach --all");
+	expect_no_links(&v, 0);
+	call_expect_default(&v, 0, FUNC_A);
+
+	run(&r, "kvmtrap --json list");
+	o = run_json(&r);
+	CHECK(!jarr(jat(jarr(o, "vms"), 0), "links")->n,
+	      "links listed after detach --all:\n%s", r.out);
+}
+
+/*
+ * A VMM that died leaves defunct pinned links: detach by KVM's name of the
+ * VM works from the pins, and cleans them.
+ */
+static void test_detach_by_name_after_vmm_exit(void)
+{
+	struct bpf_link_info info;
+	struct attached a;
+	char dir[PATH_MAX];
+	struct jv *o, *d;
+	struct vmm v;
+	struct run r;
+
+	vmm_start(&v, NULL);
+	a = cli_attach(&v, 0, SET_HANDLE_A);
+	vmm_stop(&v);
+	CHECK(!link_info_by_id(a.link_id, &info) && info.kvm_trap.defunct,
+	      "link %u is not defunct after its VM is gone", a.link_id);
+
+	run(&r, "kvmtrap --json detach --vm %s --all", v.name[0]);
+	o = run_json(&r);
+	jkeys(o, "vm,detached");
+	jexpect_str(o, "vm", v.name[0]);
+	d = jarr(o, "detached");
+	CHECK(d->n == 1 && jat_u64(d, 0) == a.link_id,
+	      "detached is not [%u]:\n%s", a.link_id, r.out);
+	snprintf(dir, sizeof(dir), PIN_ROOT "/%s", v.name[0]);
+	CHECK(!path_exists(dir), "%s left after detach --all", dir);
+}
+
+/* ---- Tests: replace ------------------------------------------------------ */
+
+/*
+ * replace while the guest loops on calls: every call is answered by the
+ * old or the new program, the answers switch once, the calls made after
+ * replace returned get the new answer, none is lost (each counted as
+ * handled), the link and its pin stay.
+ */
+static void test_replace_while_guest_loops(void)
+{
+	uint64_t before, after;
+	struct loop_result res;
+	struct bpf_link_info info;
+	struct kt_stats st;
+	struct attached a;
+	struct jv *o;
+	struct vmm v;
+	struct run r;
+
+	vmm_start(&v, NULL);
+	a = cli_attach(&v, 0, SET_HANDLE_A);
+	vmm_loop_start(&v, 0, KVM_TRAP_CONDUIT_HVC, FUNC_A, ANSWER_A, ANSWER_B);
+	before = vmm_wait_calls(&v, 200);
+	run(&r, "kvmtrap --json replace --vm %d --link %u %s " SET_HANDLE_B,
+	    v.pid, a.link_id, CLI_OBJ);
+	after = vmm_loop_done(&v);
+	vmm_wait_calls(&v, after + 200);
+	res = vmm_loop_stop(&v);
+
+	o = run_json(&r);
+	jkeys(o, "vm,link_id,old_prog_id,prog_id,prog_name");
+	jexpect_str(o, "vm", v.name[0]);
+	jexpect_u64(o, "link_id", a.link_id);
+	jexpect_u64(o, "old_prog_id", a.prog_id);
+	jexpect_str(o, "prog_name", PROG_NAME);
+	CHECK(ju64(o, "prog_id") != a.prog_id, "replace kept program %u:\n%s",
+	      a.prog_id, r.out);
+	CHECK(!link_info_by_id(a.link_id, &info), "link %u gone", a.link_id);
+	expect_link(&v, 0, a.link_id, ju64(o, "prog_id"), PROG_NAME, a.pin);
+
+	ksft_print_msg("%lu calls, replace between calls %lu and %lu: %lu answers from the old program, %lu from the new\n",
+		       res.done, before, after, res.from_a, res.from_b);
+	CHECK(!res.other, "%lu answers from neither program, the last x0 0x%lx",
+	      res.other, res.other_x0);
+	CHECK(res.switches == 1, "the answers switched %lu times", res.switches);
+	CHECK(res.from_a >= before && res.from_a <= after + 1,
+	      "%lu answers from the old program, replace between calls %lu and %lu",
+	      res.from_a, before, after);
+	CHECK(res.from_a + res.from_b == res.done, "%lu + %lu answers for %lu calls",
+	      res.from_a, res.from_b, res.done);
+	st = vmm_stats(&v, 0);
+	expect_stats_equal(st, (struct kt_stats){ .handled = res.done },
+			   "the VM's statistics after the loop");
+	call_expect(&v, 0, FUNC_A, ANSWER_B);
+}
+
+/* ---- Tests: status ------------------------------------------------------- */
+
+/*
+ * status: the link, the six counters moving exactly with the guest's calls
+ * (and equal to what the VMM reads itself), the policy's handled entry
+ * counting its answers.
+ */
+static void test_status_counts_calls(void)
+{
+	struct hentry h[KVMTRAP_HANDLED_MAX];
+	struct kt_stats s0, s1;
+	struct attached a;
+	struct jv *o;
+	struct vmm v;
+	struct run r;
+	int i, n;
+	const char *const counters[] = { "pass", "handled", "forward", "deny",
+					  "undef", "invalid" };
+	char id[16];
+
+	vmm_start(&v, NULL);
+	a = cli_attach(&v, 0, SET_HANDLE_A " --set other=3");
+	o = cli_status(&v, 0, &r);
+	CHECK(jarr(o, "links")->n == 1, "not one link in status:\n%s", r.out);
+	expect_json_link(jat(jarr(o, "links"), 0), &a, PROG_NAME);
+	s0 = json_stats(o);
+	expect_stats_equal(s0, vmm_stats(&v, 0), "status before the calls");
+
+	for (i = 0; i < 5; i++)
+		call_expect(&v, 0, FUNC_A, ANSWER_A);
+	for (i = 0; i < 3; i++)
+		call_expect_default(&v, 0, FUNC_OTHER);	/* denied */
+
+	o = cli_status(&v, 0, &r);
+	s1 = json_stats(o);
+	expect_stats_equal(s1, (struct kt_stats){
+		.pass = s0.pass, .handled = s0.handled + 5,
+		.forward = s0.forward, .deny = s0.deny + 3,
+		.undef = s0.undef, .invalid = s0.invalid,
+	}, "status after 5 handled and 3 denied calls");
+	expect_stats_equal(s1, vmm_stats(&v, 0), "status vs the VMM's own reading");
+	n = json_hentries(jarr(o, "handled"), h, KVMTRAP_HANDLED_MAX);
+	expect_policy_hentry(h, n, "hvc", 0, FUNC_A, 5);
+	CHECK(!covering_hentry(h, n, "hvc", 0, FUNC_OTHER, NULL),
+	      "the denied call 0x%lx is in the handled list:\n%s",
+	      (uint64_t)FUNC_OTHER, r.out);
+
+	/* The same in text, and by PID:FD. */
+	run(&r, "kvmtrap status --vm %d:%d", v.pid, v.vm_fd[0]);
+	expect_ok(&r);
+	for (i = 0; i < (int)ARRAY_SIZE(counters); i++)
+		CHECK(has_word(r.out, counters[i]), "status does not show %s:\n%s",
+		      counters[i], r.out);
+	snprintf(id, sizeof(id), "%u", a.link_id);
+	CHECK(has_word(r.out, id) && has_word(r.out, PROG_NAME),
+	      "status does not show link %s of %s:\n%s", id, PROG_NAME, r.out);
+	CHECK(strstr(r.out, v.name[0]), "status does not name VM %s:\n%s",
+	      v.name[0], r.out);
+
+	/* By KVM's name of the VM. */
+	run(&r, "kvmtrap --json status --vm %s", v.name[0]);
+	o = run_json(&r);
+	jexpect_str(o, "vm", v.name[0]);
+	CHECK(jarr(o, "links")->n == 1, "not one link in status by name:\n%s",
+	      r.out);
+	expect_json_link(jat(jarr(o, "links"), 0), &a, PROG_NAME);
+}
+
+/* status while the guest loops: the handled counter grows with its calls. */
+static void test_status_while_guest_loops(void)
+{
+	struct hentry h[KVMTRAP_HANDLED_MAX];
+	uint64_t h1, h2, d1;
+	struct loop_result res;
+	struct jv *o;
+	struct vmm v;
+	struct run r;
+	int n;
+
+	vmm_start(&v, NULL);
+	cli_attach(&v, 0, SET_HANDLE_A);
+	vmm_loop_start(&v, 0, KVM_TRAP_CONDUIT_HVC, FUNC_A, ANSWER_A, ANSWER_B);
+	vmm_wait_calls(&v, 100);
+	h1 = json_stats(cli_status(&v, 0, &r)).handled;
+	d1 = vmm_loop_done(&v);
+	CHECK(h1 >= 100 && h1 <= d1 + 1,
+	      "status: %lu handled, the guest had made at least 100 and at most %lu calls",
+	      h1, d1);
+	vmm_wait_calls(&v, d1 + 100);
+	h2 = json_stats(cli_status(&v, 0, &r)).handled;
+	CHECK(h2 > h1 && h2 >= d1 + 100,
+	      "status: %lu handled, then %lu after the guest made calls %lu..%lu",
+	      h1, h2, d1, d1 + 100);
+	res = vmm_loop_stop(&v);
+	CHECK(!res.other && res.from_a == res.done,
+	      "%lu of %lu calls not answered by the policy", res.other, res.done);
+
+	o = cli_status(&v, 0, &r);
+	jexpect_u64(jobj(o, "stats"), "handled", res.done);
+	n = json_hentries(jarr(o, "handled"), h, KVMTRAP_HANDLED_MAX);
+	expect_policy_hentry(h, n, "hvc", 0, FUNC_A, res.done);
+}
+
+/* ---- Tests: handled ------------------------------------------------------ */
+
+/* Well-known function IDs, to check the names the CLI gives. */
+static const struct {
+	const char *name;
+	uint64_t id;
+} known_funcs[] = {
+	{ "SMCCC_VERSION",		0x80000000 },
+	{ "SMCCC_ARCH_FEATURES",	0x80000001 },
+	{ "SMCCC_ARCH_WORKAROUND_1",	0x80008000 },
+	{ "SMCCC_ARCH_WORKAROUND_2",	0x80007fff },
+	{ "SMCCC_ARCH_WORKAROUND_3",	0x80003fff },
+	{ "PSCI_VERSION",		0x84000000 },
+	{ "TRNG_VERSION",		0x84000050 },
+	{ "KVM_VENDOR_HYP_CALL_UID",	0x8600ff01 },
+};
+
+static const char *known_name(uint64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(known_funcs); i++)
+		if (known_funcs[i].id == id)
+			return known_funcs[i].name;
+	return NULL;
+}
+
+/* Calls no KVM service knows: never native, never in the list as kernel's. */
+static const uint64_t unknown_funcs[] = {
+	0x83000042,	/* OEM, SMC32 */
+	0xc3000043,	/* OEM, SMC64 */
+	0x84000fff,	/* standard secure service, unallocated */
+	0xc5000000,	/* standard hypervisor service, not PV time */
+	0x86000100,	/* vendor hypervisor service, unallocated */
+	0x12345678,	/* not a fast call */
+};
+
+static void expect_query_native(struct vmm *v, const char *conduit,
+				uint32_t imm, uint64_t id, bool el2,
+				const char *why)
+{
+	struct qres q = cli_query(v, 0, "%s #0x%x 0x%lx", conduit, imm, id);
+	char what[128];
+
+	snprintf(what, sizeof(what), "%s #0x%x 0x%lx (%s)", conduit, imm, id, why);
+	expect_query(&q, what, "native", "handled");
+	CHECK(q.el2 == el2, "query %s: el2 %d, the list says %d", what, q.el2, el2);
+}
+
+static void expect_query_not_native(struct vmm *v, const char *conduit,
+				    uint32_t imm, uint64_t id, const char *why)
+{
+	struct qres q = cli_query(v, 0, "%s #0x%x 0x%lx", conduit, imm, id);
+
+	CHECK(strcmp(q.stage, "native"),
+	      "query %s #0x%x 0x%lx (%s): stage native, but no kernel entry of the handled list covers it",
+	      conduit, imm, id, why);
+}
+
+/*
+ * The handled list agrees with the query, entry by entry: every kernel
+ * range is native at both ends (el2 as its route says) and not just
+ * outside them; every policy entry is answered by the link; IDs no
+ * service knows are neither listed nor native.  bpftool's dump of the
+ * pinned map holds the same entries.
+ */
+static void test_handled_agrees_with_query(void)
+{
+	static struct hentry h[KVMTRAP_HANDLED_MAX];
+	struct kt_call c;
+	struct attached a;
+	struct jv *o, *dump;
+	struct vmm v;
+	struct run r;
+	int i, n, kernel = 0;
+	size_t k;
+
+	vmm_start(&v, NULL);
+	a = cli_attach(&v, 0, SET_HANDLE_A);
+	call_expect(&v, 0, FUNC_A, ANSWER_A);
+	call_expect(&v, 0, FUNC_A, ANSWER_A);
+	c = kt_smccc(KVM_TRAP_CONDUIT_SMC, FUNC_A);
+	vmm_call(&v, 0, &c, NULL);
+	c = kt_imm_call(KVM_TRAP_CONDUIT_HVC, KT_IMM_42, FUNC_A);
+	vmm_call(&v, 0, &c, NULL);
+
+	run(&r, "kvmtrap --json handled --vm %d", v.pid);
+	o = run_json(&r);
+	jkeys(o, "vm,handled");
+	jexpect_str(o, "vm", v.name[0]);
+	n = json_hentries(jarr(o, "handled"), h, KVMTRAP_HANDLED_MAX);
+
+	expect_policy_hentry(h, n, "hvc", 0, FUNC_A, 2);
+	expect_policy_hentry(h, n, "smc", 0, FUNC_A, 1);
+	expect_policy_hentry(h, n, "hvc", KT_IMM_42, FUNC_A, 1);
+	CHECK(covering_hentry(h, n, "hvc", 0, 0x84000000, "kernel") &&
+	      covering_hentry(h, n, "smc", 0, 0x84000000, "kernel") &&
+	      covering_hentry(h, n, "hvc", 0, 0x80000000, "kernel"),
+	      "PSCI_VERSION (hvc, smc) or SMCCC_VERSION not in the list as the kernel's:\n%s",
+	      r.out);
+
+	for (i = 0; i < n; i++) {
+		const struct hentry *e = &h[i];
+		bool is_kernel = !strcmp(e->owner, "kernel");
+		const char *nf = known_name(e->first);
+		const char *nl = known_name(e->last);
+
+		CHECK(!strcmp(e->conduit, "hvc") || !strcmp(e->conduit, "smc"),
+		      "entry %d: conduit %s", i, e->conduit);
+		CHECK(e->first <= e->last, "entry %d: first 0x%lx > last 0x%lx", i,
+		      e->first, e->last);
+		if (i) {
+			const struct hentry *p = &h[i - 1];
+			int cc = strcmp(p->conduit, e->conduit);
+
+			CHECK(cc < 0 || (!cc && (p->imm < e->imm ||
+			      (p->imm == e->imm && p->last < e->first))),
+			      "entries %d and %d not sorted by conduit, imm, ID or overlapping:\n%s",
+			      i - 1, i, r.out);
+		}
+		if (is_kernel) {
+			kernel++;
+			CHECK((!strcmp(e->route, "native") ||
+			       !strcmp(e->route, "native-el2")) && !e->hits &&
+			      !e->imm, "kernel entry %d: route %s, hits %lu, imm %u",
+			      i, e->route, e->hits, e->imm);
+		} else {
+			CHECK(!strcmp(e->owner, "policy") && !strcmp(e->route, "bpf") &&
+			      e->first == e->last,
+			      "entry %d: owner %s route %s 0x%lx..0x%lx", i,
+			      e->owner, e->route, e->first, e->last);
+		}
+		if (e->first == e->last && nf)
+			CHECK(e->has_name && !strcmp(e->name, nf),
+			      "entry %d (0x%lx): name \"%s\", expected %s", i,
+			      e->first, e->has_name ? e->name : "null", nf);
+		if (e->first == e->last && !nf && e->first == FUNC_A)
+			CHECK(!e->has_name, "entry %d (0x%lx): name \"%s\", expected null",
+			      i, e->first, e->name);
+		if (e->first != e->last && nf && nl)
+			CHECK(e->has_name && strstr(e->name, "..") &&
+			      strstr(e->name, nf) && strstr(e->name, nl),
+			      "entry %d (0x%lx..0x%lx): name \"%s\", expected %s..%s",
+			      i, e->first, e->last, e->has_name ? e->name : "null",
+			      nf, nl);
+
+		if (!is_kernel) {
+			struct qres q = cli_query(&v, 0, "%s #0x%x 0x%lx", e->conduit,
+						  e->imm, e->first);
+
+			expect_query(&q, "of a policy entry", "bpf", "handled");
+			CHECK(q.link_id == a.link_id && q.prog_id == a.prog_id,
+			      "query of a policy entry: link %u prog %u, expected %u %u",
+			      q.link_id, q.prog_id, a.link_id, a.prog_id);
+			continue;
+		}
+		expect_query_native(&v, e->conduit, 0, e->first,
+				    !strcmp(e->route, "native-el2"), "first of a range");
+		if (e->last != e->first)
+			expect_query_native(&v, e->conduit, 0, e->last,
+					    !strcmp(e->route, "native-el2"),
+					    "last of a range");
+		if (e->first && !covering_hentry(h, n, e->conduit, 0,
+						 e->first - 1, "kernel"))
+			expect_query_not_native(&v, e->conduit, 0, e->first - 1,
+						"just before a range");
+		if (e->last < 0xffffffff &&
+		    !covering_hentry(h, n, e->conduit, 0, e->last + 1, "kernel"))
+			expect_query_not_native(&v, e->conduit, 0, e->last + 1,
+						"just after a range");
+	}
+	for (k = 0; k < ARRAY_SIZE(unknown_funcs); k++) {
+		CHECK(!covering_hentry(h, n, "hvc", 0, unknown_funcs[k], "kernel") &&
+		      !covering_hentry(h, n, "smc", 0, unknown_funcs[k], "kernel"),
+		      "unknown function 0x%lx listed as the kernel's:\n%s",
+		      unknown_funcs[k], r.out);
+		expect_query_not_native(&v, "hvc", 0, unknown_funcs[k], "unknown");
+		expect_query_not_native(&v, "smc", 0, unknown_funcs[k], "unknown");
+	}
+	ksft_print_msg("%d handled entries, %d of them the kernel's, agree with the query\n",
+		       n, kernel);
+
+	/* bpftool sees the same list in the pinned map. */
+	run(&r, "bpftool -j map dump pinned " PIN_ROOT "/%s/handled", v.name[0]);
+	dump = run_json(&r);
+	CHECK(dump->type == J_ARR && dump->n == n,
+	      "the pinned map holds %d entries, the CLI listed %d:\n%s",
+	      dump->type == J_ARR ? dump->n : -1, n, r.out);
+	for (i = 0; i < dump->n; i++) {
+		struct jv *f = jobj(jat(dump, i), "formatted");
+		struct jv *key = jobj(f, "key"), *val = jobj(f, "value");
+		const struct hentry *e;
+		const char *conduit = ju64(key, "conduit") == KVM_TRAP_CONDUIT_SMC ?
+				      "smc" : "hvc";
+		uint64_t first = ju64(key, "first");
+
+		e = covering_hentry(h, n, conduit, ju64(key, "imm"), first, NULL);
+		CHECK(e && e->first == first && e->last == ju64(key, "last") &&
+		      e->hits == ju64(val, "hits"),
+		      "map entry %d (0x%lx) is not in the CLI's list the same way:\n%s",
+		      i, first, r.out);
+		CHECK(!strcmp(jstr(val, "owner"), !strcmp(e->owner, "kernel") ?
+			      "KVMTRAP_OWNER_KERNEL" : "KVMTRAP_OWNER_POLICY"),
+		      "map entry %d: owner %s, the CLI says %s", i,
+		      jstr(val, "owner"), e->owner);
+	}
+}
+
+/* The handled table: its header, and the policy's row with IDs in hex. */
+static void test_handled_table(void)
+{
+	char line[512], tok[MAX_TOKENS][TOKEN_LEN];
+	struct jv *o;
+	struct vmm v;
+	struct run r;
+	int i, n, rows = 0, found = 0;
+	const char *const head[] = { "CONDUIT", "IMM", "FIRST", "LAST", "NAME",
+				     "ROUTE", "OWNER", "HITS" };
+
+	vmm_start(&v, NULL);
+	cli_attach(&v, 0, SET_HANDLE_A);
+	call_expect(&v, 0, FUNC_A, ANSWER_A);
+	call_expect(&v, 0, FUNC_A, ANSWER_A);
+
+	run(&r, "kvmtrap handled --vm %d", v.pid);
+	expect_ok(&r);
+	CHECK(line_at(r.out, 0, line, sizeof(line)), "no output");
+	n = tokens(line, tok);
+	CHECK(n == 8, "header is not CONDUIT IMM FIRST LAST NAME ROUTE OWNER HITS:\n%s",
+	      r.out);
+	for (i = 0; i < 8; i++)
+		CHECK(!strcmp(tok[i], head[i]), "header column %d is %s, expected %s:\n%s",
+		      i, tok[i], head[i], r.out);
+	for (i = 1; line_at(r.out, i, line, sizeof(line)); i++) {
+		n = tokens(line, tok);
+		if (!n)
+			continue;
+		rows++;
+		CHECK(n == 8, "row of %d columns: \"%s\"", n, line);
+		if (strcmp(tok[0], "hvc") || strtoull(tok[2], NULL, 16) != FUNC_A)
+			continue;
+		found++;
+		CHECK(!strtoull(tok[1], NULL, 16) &&
+		      strtoull(tok[3], NULL, 16) == FUNC_A &&
+		      !strcmp(tok[4], "-") && !strcmp(tok[5], "bpf") &&
+		      !strcmp(tok[6], "policy") && !strcmp(tok[7], "2"),
+		      "policy row is not \"hvc 0 0x%x 0x%x - bpf policy 2\": \"%s\"",
+		      FUNC_A, FUNC_A, line);
+		CHECK(strcasestr(tok[2], "c3000042"), "FIRST is not hex: \"%s\"", line);
+	}
+	CHECK(found == 1, "%d rows for hvc 0x%x:\n%s", found, FUNC_A, r.out);
+	run(&r, "kvmtrap --json handled --vm %d", v.pid);
+	o = run_json(&r);
+	CHECK(jarr(o, "handled")->n == rows, "%d rows, %d JSON entries:\n%s", rows,
+	      jarr(o, "handled")->n, r.out);
+}
+
+/* ---- Tests: query -------------------------------------------------------- */
+
+/*
+ * Native calls (by name, either case) are stage native, verdict handled,
+ * on both conduits, with the guest's own answer when ret is given; an
+ * unknown call without a program is stage default, deny, with the guest's
+ * NOT_SUPPORTED.  The text answer reads "hvc NAME (ID): stage, verdict".
+ */
+static void test_query_native_and_default(void)
+{
+	static const char *const names[] = { "PSCI_VERSION", "psci_version",
+					     "SMCCC_VERSION", "TRNG_VERSION",
+					     "KVM_VENDOR_HYP_CALL_UID" };
+	static const uint32_t conduits[] = { KVM_TRAP_CONDUIT_HVC,
+					     KVM_TRAP_CONDUIT_SMC };
+	struct kt_regs regs;
+	struct kt_call c;
+	char what[64];
+	struct qres q;
+	struct vmm v;
+	struct run r;
+	size_t i, j;
+
+	vmm_start(&v, NULL);
+	for (j = 0; j < ARRAY_SIZE(conduits); j++) {
+		const char *cw = conduit_word(conduits[j]);
+
+		for (i = 0; i < ARRAY_SIZE(names); i++) {
+			size_t k;
+			uint64_t id = 0;
+
+			for (k = 0; k < ARRAY_SIZE(known_funcs); k++)
+				if (!strcasecmp(known_funcs[k].name, names[i]))
+					id = known_funcs[k].id;
+			snprintf(what, sizeof(what), "%s %s", cw, names[i]);
+			q = cli_query(&v, 0, "%s %s", cw, names[i]);
+			expect_query(&q, what, "native", "handled");
+			CHECK(q.func_id == id && q.has_name &&
+			      !strcasecmp(q.name, names[i]) &&
+			      isupper(q.name[0]) &&
+			      !strcmp(q.conduit, cw) && !q.imm && !q.el2,
+			      "query %s: func_id 0x%lx name %s conduit %s imm %u el2 %d",
+			      what, q.func_id, q.has_name ? q.name : "null",
+			      q.conduit, q.imm, q.el2);
+			c = plain_call(conduits[j], 0, id);
+			regs = vmm_call(&v, 0, &c, NULL);
+			if (q.has_ret)
+				expect_query_ret_is(&q, what, &regs);
+		}
+
+		snprintf(what, sizeof(what), "%s 0x%x", cw, FUNC_A);
+		q = cli_query(&v, 0, "%s 0x%x", cw, FUNC_A);
+		expect_query(&q, what, "default", "deny");
+		CHECK(!q.has_name, "query %s: name %s, expected null", what, q.name);
+		c = plain_call(conduits[j], 0, FUNC_A);
+		regs = vmm_call(&v, 0, &c, NULL);
+		expect_query_ret_is(&q, what, &regs);
+		expect_query_ret(&q, what, NOT_SUPPORTED, 0, 0, 0);
+	}
+	expect_stats_equal(vmm_stats(&v, 0), (struct kt_stats){},
+			   "statistics without a program");
+
+	run(&r, "kvmtrap query --vm %d hvc psci_version", v.pid);
+	expect_ok(&r);
+	CHECK(!strncmp(r.out, "hvc PSCI_VERSION (0x84000000): native, handled",
+		       strlen("hvc PSCI_VERSION (0x84000000): native, handled")),
+	      "query in text: " RUN_FMT, RUN_ARGS(&r));
+}
+
+/*
+ * With links: a call a program answers is stage bpf with that link and
+ * program and the guest's answer; one it passes is default; a call with
+ * an immediate reaches the programs with x0 whole; --vcpu and --aarch32
+ * reach the program, which sees KVM_TRAP_F_QUERY.  Queries count nowhere:
+ * not in the statistics, not in the handled list.
+ */
+static void test_query_stage_bpf(void)
+{
+	struct hentry h[KVMTRAP_HANDLED_MAX];
+	struct kt_stats st0;
+	struct kt_regs regs;
+	struct attached a, e;
+	struct kt_call c;
+	struct qres q;
+	struct jv *o;
+	struct vmm v;
+	struct run r;
+	int n;
+
+	vmm_start(&v, NULL);
+	a = cli_attach(&v, 0, SET_HANDLE_A);
+	e = cli_attach(&v, 0, "--set verdict=1 --set echo=1");
+	call_expect(&v, 0, FUNC_A, ANSWER_A);
+	st0 = vmm_stats(&v, 0);
+
+	q = cli_query(&v, 0, "hvc 0x%x", FUNC_A);
+	expect_query(&q, "hvc FUNC_A", "bpf", "handled");
+	CHECK(q.link_id == a.link_id && q.prog_id == a.prog_id && !q.el2,
+	      "query hvc FUNC_A: link %u prog %u el2 %d, expected link %u prog %u",
+	      q.link_id, q.prog_id, q.el2, a.link_id, a.prog_id);
+	c = plain_call(KVM_TRAP_CONDUIT_HVC, 0, FUNC_A);
+	regs = vmm_call(&v, 0, &c, NULL);
+	expect_query_ret_is(&q, "hvc FUNC_A", &regs);
+	expect_query_ret(&q, "hvc FUNC_A", ANSWER_A, ANSWER_A + 1, ANSWER_A + 2,
+			 ANSWER_A + 3);
+	st0.handled++;	/* the guest's call, not the query */
+	expect_stats_equal(vmm_stats(&v, 0), st0, "statistics around a query");
+
+	/* Passed by the first link, answered by the echo of the second. */
+	q = cli_query(&v, 0, "--vcpu 3 hvc #0x42 0x1122334455667788 1 2");
+	expect_query(&q, "hvc #0x42", "bpf", "handled");
+	CHECK(q.link_id == e.link_id && q.prog_id == e.prog_id &&
+	      q.imm == 0x42 && q.func_id == 0x1122334455667788ull,
+	      "query hvc #0x42: link %u imm 0x%x func_id 0x%lx", q.link_id, q.imm,
+	      q.func_id);
+	expect_query_ret(&q, "hvc #0x42 --vcpu 3", 0x1122334455667788ull, 1, 2,
+			 KVM_TRAP_F_QUERY | 0x42 << 8 | 3 << 24);
+	c = kt_imm_call(KVM_TRAP_CONDUIT_HVC, KT_IMM_42, 0x1122334455667788ull);
+	c.x[1] = 1;
+	c.x[2] = 2;
+	regs = vmm_call(&v, 0, &c, NULL);
+	kt_assert_ret(&c, &regs, 0x1122334455667788ull, 1, 2, 0x42 << 8);
+
+	q = cli_query(&v, 0, "--aarch32 hvc 0xc3000099 0x1111111122222222");
+	expect_query(&q, "--aarch32 hvc", "bpf", "handled");
+	expect_query_ret(&q, "--aarch32 hvc", 0xc3000099, 0x22222222, 0,
+			 KVM_TRAP_F_QUERY | KVM_TRAP_F_AARCH32);
+	q = cli_query(&v, 0, "smc 0x83000099 0x1111111122222222");
+	expect_query(&q, "smc SMC32", "bpf", "handled");
+	expect_query_ret(&q, "smc SMC32", 0x83000099, 0x22222222, 0,
+			 KVM_TRAP_F_QUERY | KVM_TRAP_F_SMC32);
+
+	/* After the echo link is gone, the first link passes: default. */
+	run(&r, "kvmtrap detach --vm %d --link %u", v.pid, e.link_id);
+	expect_ok(&r);
+	q = cli_query(&v, 0, "hvc 0x%x", FUNC_OTHER);
+	expect_query(&q, "hvc FUNC_OTHER", "default", "deny");
+	expect_query_ret(&q, "hvc FUNC_OTHER", NOT_SUPPORTED, 0, 0, 0);
+
+	o = cli_status(&v, 0, &r);
+	expect_stats_equal(json_stats(o), vmm_stats(&v, 0), "status after queries");
+	n = json_hentries(jarr(o, "handled"), h, KVMTRAP_HANDLED_MAX);
+	/* The guest's 2 calls of FUNC_A, none of the queries. */
+	expect_policy_hentry(h, n, "hvc", 0, FUNC_A, 2);
+	CHECK(!find_hentry(h, n, "hvc", 0, 0xc3000099) &&
+	      !find_hentry(h, n, "smc", 0, 0x83000099),
+	      "queried calls entered in the handled list:\n%s", r.out);
+}
+
+/*
+ * The SMCCC filter decides before anything else: DENY and FWD_TO_USER
+ * ranges are stage filter even with a program answering every call.
+ */
+static void test_query_stage_filter(void)
+{
+	struct vmm_opts o = {
+		.nr_vms = 1,
+		.nr_filters = 2,
+		.filter = {
+			{ .base = 0x83000042, .nr_functions = 1,
+			  .action = KVM_SMCCC_FILTER_DENY },
+			{ .base = FUNC_OTHER, .nr_functions = 1,
+			  .action = KVM_SMCCC_FILTER_FWD_TO_USER },
+		},
+	};
+	struct kt_regs regs;
+	struct kt_call c;
+	uint32_t exits;
+	struct qres q;
+	struct vmm v;
+
+	vmm_start(&v, &o);
+	cli_attach(&v, 0, "--set verdict=1 --set ret=0xa000000000000a00");
+
+	q = cli_query(&v, 0, "hvc 0x83000042");
+	expect_query(&q, "hvc denied by the filter", "filter", "deny");
+	c = plain_call(KVM_TRAP_CONDUIT_HVC, 0, 0x83000042);
+	regs = vmm_call(&v, 0, &c, &exits);
+	CHECK(!exits, "a denied call exited to the VMM");
+	expect_query_ret_is(&q, "hvc denied by the filter", &regs);
+
+	q = cli_query(&v, 0, "smc 0x83000042");
+	expect_query(&q, "smc denied by the filter", "filter", "deny");
+
+	q = cli_query(&v, 0, "hvc 0x%x", FUNC_OTHER);
+	expect_query(&q, "hvc forwarded by the filter", "filter", "forward");
+	CHECK(!q.has_ret, "query hvc forwarded by the filter: ret given, the VMM decides");
+	c = plain_call(KVM_TRAP_CONDUIT_HVC, 0, FUNC_OTHER);
+	vmm_call(&v, 0, &c, &exits);
+	CHECK(exits == 1, "the forwarded call made %u exits, expected 1", exits);
+
+	q = cli_query(&v, 0, "hvc 0x%x", FUNC_A);
+	expect_query(&q, "hvc FUNC_A", "bpf", "handled");
+	expect_query_ret(&q, "hvc FUNC_A", ANSWER_A, ANSWER_A + 1, ANSWER_A + 2,
+			 ANSWER_A + 3);
+}
+
+/* ---- Tests: test --------------------------------------------------------- */
+
+static const char *const verdict_names[] = {
+	"pass", "handled", "forward", "deny", "undef",
+};
+
+/* "kvmtrap --json test CLI_OBJ ARGS", its shape checked. */
+static struct jv *__printf(2, 3)
+cli_test(struct run *r, const char *fmt, ...)
+{
+	char args[512];
+	struct jv *o;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	run(r, "kvmtrap --json test " CLI_OBJ " %s", args);
+	o = run_json(r);
+	jkeys(o, "conduit,imm,func_id,name,verdict,ret");
+	return o;
+}
+
+/*
+ * test runs the policy without a VM: each verdict by name, ret[] preset
+ * to NOT_SUPPORTED, 0... or what the program wrote, a function by name.
+ * No VM, no pin, no link is involved.
+ */
+static void test_test_verdicts(void)
+{
+	const uint64_t preset[4] = { NOT_SUPPORTED, 0, 0, 0 };
+	const uint64_t ans[4] = { ANSWER_A, ANSWER_A + 1, ANSWER_A + 2,
+				  ANSWER_A + 3 };
+	char *before = pin_snapshot();
+	uint32_t id = 0, links = 0;
+	struct jv *o;
+	struct run r;
+	int v;
+
+	while (!bpf_link_get_next_id(id, &id))
+		links++;
+	errno = 0;
+	for (v = 0; v < 5; v++) {
+		o = cli_test(&r, "--set verdict=%d hvc 0x%x", v, FUNC_A);
+		jexpect_str(o, "conduit", "hvc");
+		jexpect_u64(o, "imm", 0);
+		jexpect_u64(o, "func_id", FUNC_A);
+		jexpect_null(o, "name");
+		jexpect_str(o, "verdict", verdict_names[v]);
+		jexpect_u64s(o, "ret", preset, 4);
+	}
+	o = cli_test(&r, "--set verdict=1 --set ret=0x%llx hvc 0x%x", ANSWER_A,
+		     FUNC_A);
+	jexpect_str(o, "verdict", "handled");
+	jexpect_u64s(o, "ret", ans, 4);
+
+	/* The rule matches on func_id: others get @other. */
+	o = cli_test(&r, "--set verdict=1 --set func_id=0x%x --set other=4 hvc 0x%x",
+		     FUNC_A, FUNC_OTHER);
+	jexpect_str(o, "verdict", "undef");
+
+	o = cli_test(&r, "--set verdict=3 smc psci_version");
+	jexpect_str(o, "conduit", "smc");
+	jexpect_u64(o, "func_id", 0x84000000);
+	jexpect_str(o, "name", "PSCI_VERSION");
+	jexpect_str(o, "verdict", "deny");
+
+	run(&r, "kvmtrap test " CLI_OBJ " --set verdict=4 hvc 0x%x", FUNC_A);
+	expect_ok(&r);
+	CHECK(has_word(r.out, "undef"), "test in text does not say undef: " RUN_FMT,
+	      RUN_ARGS(&r));
+
+	expect_pins_unchanged(before, "test");
+	for (id = 0, v = 0; !bpf_link_get_next_id(id, &id); )
+		v++;
+	errno = 0;
+	CHECK((uint32_t)v == links, "%u links before test, %d after", links, v);
+}
+
+/*
+ * test builds the context as KVM would: SMC32 for immediate 0 and bit 30
+ * clear, arguments and ret narrowed for 32-bit callers, w0 for AArch32,
+ * the immediate, the vCPU.  The echo policy returns what it saw.
+ */
+static void test_test_context(void)
+{
+	const uint64_t a1 = KT_ARG(1), a2 = KT_ARG(2);
+	struct jv *o;
+	struct run r;
+
+	o = cli_test(&r, "--set verdict=1 --set echo=1 hvc 0x%x 0x%lx 0x%lx",
+		     FUNC_A, a1, a2);
+	jexpect_u64s(o, "ret", (uint64_t[]){ FUNC_A, a1, a2, 0 }, 4);
+
+	o = cli_test(&r, "--set verdict=1 --set echo=1 smc 0x%x 0x%lx 0x%lx",
+		     KT_FUNC_32, a1, a2);
+	jexpect_u64(o, "func_id", KT_FUNC_32);
+	jexpect_u64s(o, "ret", (uint64_t[]){ KT_FUNC_32, (uint32_t)a1,
+		     (uint32_t)a2, KVM_TRAP_F_SMC32 }, 4);
+
+	o = cli_test(&r, "--set verdict=1 --set echo=1 --aarch32 --vcpu 5 hvc #0x42 0x1234567890 0x%lx",
+		     a1);
+	jexpect_u64(o, "imm", 0x42);
+	jexpect_u64(o, "func_id", 0x34567890);
+	jexpect_u64s(o, "ret", (uint64_t[]){ 0x34567890, (uint32_t)a1, 0,
+		     KVM_TRAP_F_AARCH32 | 0x42 << 8 | 5 << 24 }, 4);
+
+	o = cli_test(&r, "--set verdict=1 --set echo=1 hvc #0xffff 0xfedcba9876543210 0x%lx",
+		     a1);
+	jexpect_u64(o, "imm", 0xffff);
+	jexpect_u64(o, "func_id", 0xfedcba9876543210ull);
+	jexpect_u64s(o, "ret", (uint64_t[]){ 0xfedcba9876543210ull, a1, 0,
+		     0xffff << 8 }, 4);
+
+	o = cli_test(&r, "--set verdict=1 --set echo=1 --vcpu 7 smc 0x%x 0x%lx",
+		     FUNC_A, a1);
+	jexpect_u64s(o, "ret", (uint64_t[]){ FUNC_A, a1, 0, 7 << 24 }, 4);
+
+	o = cli_test(&r, "--set verdict=1 --set ret=0xa0000000a0000a00 smc 0x%x",
+		     KT_FUNC_32);
+	jexpect_u64s(o, "ret", (uint64_t[]){ 0xa0000a00, 0xa0000a01, 0xa0000a02,
+		     0xa0000a03 }, 4);
+	o = cli_test(&r, "--set verdict=1 --set ret=0xa0000000a0000a00 hvc 0x%x",
+		     FUNC_A);
+	jexpect_u64s(o, "ret", (uint64_t[]){ 0xa0000000a0000a00ull,
+		     0xa0000000a0000a01ull, 0xa0000000a0000a02ull,
+		     0xa0000000a0000a03ull }, 4);
+}
+
+/* ---- Tests: trace -------------------------------------------------------- */
+
+/*
+ * trace --count 3 prints the next three decisions of the policy, one JSON
+ * object per line, in the order of the guest's calls, and exits.
+ */
+static void test_trace_count(void)
+{
+	uint64_t k0 = 0, t_prev = 0, args[3];
+	char line[1024];
+	struct kt_call c;
+	struct kt_regs regs;
+	struct proc p;
+	struct run r;
+	struct jv *o;
+	struct vmm v;
+	int i, calls = 0;
+
+	vmm_start(&v, NULL);
+	cli_attach(&v, 0, SET_HANDLE_A);
+	spawn(&p, &r, 0, "kvmtrap --json trace --vm %d --count 3 --timeout 60",
+	      v.pid);
+	/* Calls until the trace has its three, each with its own arguments. */
+	while (!proc_exited(&p) && calls < 3000) {
+		c = kt_smccc(KVM_TRAP_CONDUIT_HVC, FUNC_A);
+		c.x[1] = 0x1000 + calls;
+		c.x[2] = 0x2000 + calls;
+		c.x[3] = 0x3000 + calls;
+		regs = vmm_call(&v, 0, &c, NULL);
+		kt_assert_ret(&c, &regs, ANSWER_A, ANSWER_A + 1, ANSWER_A + 2,
+			      ANSWER_A + 3);
+		calls++;
+		if (calls > 3)
+			sleep_ms(20);
+	}
+	finish(&p, CLI_TIMEOUT_MS);
+	expect_ok(&r);
+	CHECK(count_lines(r.out) == 3, "trace --count 3 printed %d lines:\n%s",
+	      count_lines(r.out), r.out);
+	for (i = 0; i < 3; i++) {
+		CHECK(line_at(r.out, i, line, sizeof(line)), "line %d", i);
+		o = json_parse(line);
+		jkeys(o, "time_ns,vcpu,conduit,imm,func_id,name,args,verdict");
+		jexpect_u64(o, "vcpu", 0);
+		jexpect_str(o, "conduit", "hvc");
+		jexpect_u64(o, "imm", 0);
+		jexpect_u64(o, "func_id", FUNC_A);
+		jexpect_null(o, "name");
+		jexpect_str(o, "verdict", "handled");
+		if (!i)
+			k0 = jat_u64(jarr(o, "args"), 0) - 0x1000;
+		CHECK(k0 + 3 <= (uint64_t)calls, "event of call %lu, %d calls made",
+		      k0, calls);
+		args[0] = 0x1000 + k0 + i;
+		args[1] = 0x2000 + k0 + i;
+		args[2] = 0x3000 + k0 + i;
+		jexpect_u64s(o, "args", args, 3);
+		CHECK(ju64(o, "time_ns") > t_prev, "time_ns %lu after %lu",
+		      ju64(o, "time_ns"), t_prev);
+		t_prev = ju64(o, "time_ns");
+	}
+
+	/* In text: one line per event. */
+	spawn(&p, &r, 0, "kvmtrap trace --vm %d --count 1 --timeout 60", v.pid);
+	for (calls = 0; !proc_exited(&p) && calls < 3000; calls++) {
+		call_expect(&v, 0, FUNC_A, ANSWER_A);
+		sleep_ms(20);
+	}
+	finish(&p, CLI_TIMEOUT_MS);
+	expect_ok(&r);
+	CHECK(count_lines(r.out) == 1 && has_word(r.out, "hvc") &&
+	      has_word(r.out, "handled"),
+	      "trace --count 1 in text is not one line with hvc, handled: " RUN_FMT,
+	      RUN_ARGS(&r));
+}
+
+/* Without a policy with "kvmtrap_events": the documented error. */
+static void test_trace_no_ring_buffer(void)
+{
+	char want[128];
+	struct vmm v;
+	struct run r;
+
+	vmm_start(&v, NULL);
+	snprintf(want, sizeof(want),
+		 "VM %s has no policy with a kvmtrap_events ring buffer", v.name[0]);
+	run(&r, "kvmtrap trace --vm %d --count 1 --timeout 5", v.pid);
+	expect_failure(&r);
+	expect_err_has(&r, want);
+
+	cli_attach_obj(&v, 0, POLICY_OBJ, "policy", "");
+	run(&r, "kvmtrap --json trace --vm %d --count 1 --timeout 5", v.pid);
+	expect_failure(&r);
+	expect_err_has(&r, want);
+}
+
+/* --timeout ends a trace that saw nothing: exit 0, no output. */
+static void test_trace_timeout(void)
+{
+	struct vmm v;
+	struct run r;
+	uint64_t t0;
+
+	vmm_start(&v, NULL);
+	cli_attach(&v, 0, SET_HANDLE_A);
+	t0 = now_ms();
+	run(&r, "kvmtrap --json trace --vm %d --timeout 1", v.pid);
+	expect_ok(&r);
+	CHECK(!r.out_len, "trace printed without calls:\n%s", r.out);
+	CHECK(now_ms() - t0 >= 900, "trace --timeout 1 ended after %lu ms",
+	      now_ms() - t0);
+}
+
+/* ---- Tests: bpftool sees what the CLI made ------------------------------- */
+
+/*
+ * bpftool link show: a kvm_trap link of the VM, running the policy.  (The
+ * whole list: "link show id N" and "pinned PATH" exit 255 after printing
+ * in this bpftool, from a stale errno in do_show().)
+ */
+static void test_bpftool_link_show(void)
+{
+	char line[512], want[64];
+	struct attached a;
+	struct jv *o, *l = NULL;
+	struct vmm v;
+	struct run r;
+	int i;
+
+	vmm_start(&v, NULL);
+	a = cli_attach(&v, 0, SET_HANDLE_A);
+
+	run(&r, "bpftool link show");
+	expect_ok(&r);
+	snprintf(want, sizeof(want), "%u: kvm_trap ", a.link_id);
+	for (i = 0; line_at(r.out, i, line, sizeof(line)); i++)
+		if (!strncmp(line, want, strlen(want)))
+			break;
+	CHECK(line_at(r.out, i, line, sizeof(line)),
+	      "bpftool link show has no line \"%s...\":\n%s", want, r.out);
+	snprintf(want, sizeof(want), "prog %u", a.prog_id);
+	CHECK(strstr(line, want), "bpftool link show: \"%s\" without \"%s\"", line,
+	      want);
+	CHECK(line_at(r.out, i + 1, line, sizeof(line)), "no line after the link's");
+	snprintf(want, sizeof(want), "vm %s", v.name[0]);
+	CHECK(strstr(line, want) && !strstr(line, "defunct"),
+	      "bpftool link show: \"%s\", expected \"%s\" (not defunct)", line,
+	      want);
+
+	run(&r, "bpftool -j link show");
+	o = run_json(&r);
+	CHECK(o->type == J_ARR, "bpftool -j link show is not an array:\n%s", r.out);
+	for (i = 0; i < o->n; i++)
+		if (ju64(jat(o, i), "id") == a.link_id)
+			l = jat(o, i);
+	CHECK(l, "link %u not in bpftool -j link show:\n%s", a.link_id, r.out);
+	jexpect_str(l, "type", "kvm_trap");
+	jexpect_u64(l, "prog_id", a.prog_id);
+	jexpect_u64(l, "vm_pid", v.pid);
+	jexpect_u64(l, "vm_fd", v.vm_fd[0]);
+	jexpect_bool(l, "defunct", false);
+
+	run(&r, "bpftool -j prog show id %u", a.prog_id);
+	o = run_json(&r);
+	jexpect_str(o, "type", "kvm_trap");
+	jexpect_str(o, "name", PROG_NAME);
+}
+
+/*
+ * bpftool on the pinned handled list: a hash map named kvmtrap_handled
+ * with BTF, the policy's entry printed by field, route and owner by name.
+ */
+static void test_bpftool_map_dump(void)
+{
+	const char *path;
+	char buf[PATH_MAX];
+	struct jv *o, *f;
+	struct vmm v;
+	struct run r;
+	int i, found = 0;
+
+	vmm_start(&v, NULL);
+	cli_attach(&v, 0, SET_HANDLE_A);
+	for (i = 0; i < 3; i++)
+		call_expect(&v, 0, FUNC_A, ANSWER_A);
+	snprintf(buf, sizeof(buf), PIN_ROOT "/%s/handled", v.name[0]);
+	path = buf;
+
+	run(&r, "bpftool -j map show pinned %s", path);
+	o = run_json(&r);
+	jexpect_str(o, "name", KVMTRAP_HANDLED_MAP_NAME);
+	jexpect_str(o, "type", "hash");
+	jexpect_u64(o, "bytes_key", sizeof(struct kvmtrap_handled_key));
+	jexpect_u64(o, "bytes_value", sizeof(struct kvmtrap_handled_val));
+	jexpect_u64(o, "max_entries", KVMTRAP_HANDLED_MAX);
+
+	run(&r, "bpftool -j map dump pinned %s", path);
+	o = run_json(&r);
+	CHECK(o->type == J_ARR, "map dump is not an array:\n%s", r.out);
+	for (i = 0; i < o->n; i++) {
+		struct jv *key, *val;
+
+		f = jobj(jat(o, i), "formatted");
+		key = jobj(f, "key");
+		val = jobj(f, "value");
+		jkeys(key, "conduit,imm,first,last");
+		jkeys(val, "route,owner,hits");
+		if (!strcmp(jstr(val, "owner"), "KVMTRAP_OWNER_KERNEL")) {
+			CHECK((!strcmp(jstr(val, "route"), "KVMTRAP_ROUTE_NATIVE") ||
+			       !strcmp(jstr(val, "route"), "KVMTRAP_ROUTE_NATIVE_EL2")) &&
+			      !ju64(val, "hits"),
+			      "kernel entry %d: route %s hits %lu", i,
+			      jstr(val, "route"), ju64(val, "hits"));
+			continue;
+		}
+		found++;
+		jexpect_u64(key, "conduit", KVM_TRAP_CONDUIT_HVC);
+		jexpect_u64(key, "imm", 0);
+		jexpect_u64(key, "first", FUNC_A);
+		jexpect_u64(key, "last", FUNC_A);
+		jexpect_str(val, "route", "KVMTRAP_ROUTE_BPF");
+		jexpect_str(val, "owner", "KVMTRAP_OWNER_POLICY");
+		jexpect_u64(val, "hits", 3);
+	}
+	CHECK(found == 1, "%d policy entries in the map, expected 1:\n%s", found,
+	      r.out);
+
+	/* Plain: bpftool prints BTF-formatted JSON too. */
+	run(&r, "bpftool map dump pinned %s", path);
+	expect_ok(&r);
+	CHECK(strstr(r.out, "KVMTRAP_ROUTE_BPF") && strstr(r.out, "KVMTRAP_OWNER_POLICY"),
+	      "bpftool map dump does not name route and owner:\n%s", r.out);
+}
+
+/* ---- Tests: errors at run time ------------------------------------------- */
+
+/* A pid with no process: "No such process", exit 1, nothing pinned. */
+static void test_err_no_such_process(void)
+{
+	char *before = pin_snapshot();
+	pid_t pid = dead_pid();
+	struct run r;
+
+	run(&r, "kvmtrap attach " CLI_OBJ " --vm %d", pid);
+	expect_failure(&r);
+	expect_err_has(&r, strerror(ESRCH));
+	run(&r, "kvmtrap status --vm %d", pid);
+	expect_failure(&r);
+	expect_err_has(&r, strerror(ESRCH));
+	run(&r, "kvmtrap query --vm %d hvc PSCI_VERSION", pid);
+	expect_failure(&r);
+	expect_err_has(&r, strerror(ESRCH));
+	run(&r, "kvmtrap handled --vm %d", pid);
+	expect_failure(&r);
+	expect_err_has(&r, strerror(ESRCH));
+	expect_pins_unchanged(before, "commands on a dead pid");
+}
+
+/*
+ * Another user's VMM: "Permission denied" (or EPERM's text), naming the
+ * fix, CAP_SYS_PTRACE; nothing pinned, no link.
+ */
+static void test_err_permission_denied(void)
+{
+	char *before;
+	struct vmm v;
+	struct run r;
+
+	vmm_start(&v, NULL);
+	before = pin_snapshot();
+	run_as(&r, NOBODY, "kvmtrap attach " CLI_OBJ " --vm %d " SET_HANDLE_A,
+	       v.pid);
+	expect_failure(&r);
+	expect_err_has(&r, "CAP_SYS_PTRACE");
+	CHECK(strstr(r.err, strerror(EACCES)) ||
+	      strstr(r.err, strerror(EPERM)),
+	      "not \"%s\" or \"%s\": " RUN_FMT, strerror(EACCES),
+	      strerror(EPERM), RUN_ARGS(&r));
+	expect_pins_unchanged(before, "an attach without ptrace access");
+	expect_no_links(&v, 0);
+	call_expect_default(&v, 0, FUNC_A);
+
+	run_as(&r, NOBODY, "kvmtrap status --vm %d", v.pid);
+	expect_failure(&r);
+	expect_err_has(&r, "CAP_SYS_PTRACE");
+	/* With the fd given, the VM fd itself is refused (pidfd_getfd()). */
+	run_as(&r, NOBODY, "kvmtrap status --vm %d:%d", v.pid, v.vm_fd[0]);
+	expect_failure(&r);
+	expect_err_has(&r, "CAP_SYS_PTRACE");
+	expect_pins_unchanged(before, "status without ptrace access");
+}
+
+/* An object without a kvm_trap program: ENOEXEC, for attach and test. */
+static void test_err_no_kvm_trap_program(void)
+{
+	char *before;
+	struct vmm v;
+	struct run r;
+
+	vmm_start(&v, NULL);
+	before = pin_snapshot();
+	run(&r, "kvmtrap attach " SMOKE_OBJ " --vm %d", v.pid);
+	expect_failure(&r);
+	expect_err_has(&r, "bpf_smoke.bpf.o");
+	expect_err_has(&r, strerror(ENOEXEC));
+	expect_pins_unchanged(before, "an attach of an object without a kvm_trap program");
+	expect_no_links(&v, 0);
+
+	run(&r, "kvmtrap test " SMOKE_OBJ " hvc 0x1");
+	expect_failure(&r);
+	expect_err_has(&r, "bpf_smoke.bpf.o");
+	expect_err_has(&r, strerror(ENOEXEC));
+}
+
+/* An object with several kvm_trap programs: which one is ambiguous. */
+static void test_err_several_kvm_trap_programs(void)
+{
+	char *before;
+	struct vmm v;
+	struct run r;
+
+	vmm_start(&v, NULL);
+	before = pin_snapshot();
+	run(&r, "kvmtrap attach " PROG_FAIL_OBJ " --vm %d", v.pid);
+	expect_failure(&r);
+	expect_err_has(&r, "kvmtrap_prog_fail.bpf.o");
+	expect_err_has(&r, strerror(ENOEXEC));
+	expect_pins_unchanged(before, "an attach of an object with several programs");
+	expect_no_links(&v, 0);
+}
+
+/*
+ * A policy the verifier rejects: exit 1 with one line, no verifier log;
+ * with -v, the verifier's log on stderr.  Either way nothing is left in
+ * bpffs (the handled list made for the load included) and no link.
+ */
+static void test_err_verifier_rejects(void)
+{
+	char *before;
+	struct vmm v;
+	struct run r;
+
+	vmm_start(&v, NULL);
+	before = pin_snapshot();
+	run(&r, "kvmtrap attach " CLI_FAIL_OBJ " --vm %d", v.pid);
+	expect_failure(&r);
+	CHECK(strstr(r.err, "kvmtrap_cli_fail") || strstr(r.err, "cli_write_arg"),
+	      "the error names neither the object nor the program: " RUN_FMT,
+	      RUN_ARGS(&r));
+	CHECK(strstr(r.err, strerror(EACCES)) ||
+	      strstr(r.err, strerror(EINVAL)),
+	      "not \"%s\" or \"%s\": " RUN_FMT, strerror(EACCES),
+	      strerror(EINVAL), RUN_ARGS(&r));
+	CHECK(!strstr(r.err, "bpf_context"), "verifier log without -v: " RUN_FMT,
+	      RUN_ARGS(&r));
+	expect_pins_unchanged(before, "an attach the verifier rejected");
+	expect_no_links(&v, 0);
+
+	run(&r, "kvmtrap -v attach " CLI_FAIL_OBJ " --vm %d", v.pid);
+	expect_exit(&r, 1);
+	CHECK(!r.out_len, "stdout: " RUN_FMT, RUN_ARGS(&r));
+	expect_err_has(&r, "invalid bpf_context access");
+	CHECK(has_line_prefix(r.err, "kvmtrap: "), "no error line: " RUN_FMT,
+	      RUN_ARGS(&r));
+	expect_pins_unchanged(before, "an attach -v the verifier rejected");
+	expect_no_links(&v, 0);
+	call_expect_default(&v, 0, FUNC_A);
+
+	run(&r, "kvmtrap test " CLI_FAIL_OBJ " hvc 0x1");
+	expect_failure(&r);
+}
+
+/*
+ * More failed attaches, with links and the handled list already pinned:
+ * the 9th link (E2BIG), an unknown --set variable, a value that does not
+ * fit, a missing object.  None leaves anything behind.
+ */
+static void test_err_failed_attach_leaves_nothing(void)
+{
+	char *before;
+	struct vmm v;
+	struct run r;
+	int i;
+
+	vmm_start(&v, NULL);
+	for (i = 0; i < 8; i++)
+		cli_attach(&v, 0, "--set verdict=0");
+	before = pin_snapshot();
+
+	run(&r, "kvmtrap attach " CLI_OBJ " --vm %d", v.pid);
+	expect_failure(&r);
+	expect_err_has(&r, strerror(E2BIG));
+	expect_pins_unchanged(before, "a 9th attach");
+
+	run(&r, "kvmtrap attach " CLI_OBJ " --vm %d --set nosuchvar=1", v.pid);
+	expect_failure(&r);
+	expect_err_has(&r, "nosuchvar");
+	expect_pins_unchanged(before, "an attach with an unknown --set");
+
+	run(&r, "kvmtrap attach " CLI_OBJ " --vm %d --set func_id=notanumber", v.pid);
+	expect_failure(&r);
+	expect_err_has(&r, "func_id");
+	expect_pins_unchanged(before, "an attach with a bad --set value");
+
+	run(&r, "kvmtrap attach /nonexistent/policy.bpf.o --vm %d", v.pid);
+	expect_failure(&r);
+	expect_err_has(&r, "/nonexistent/policy.bpf.o");
+	expect_err_has(&r, strerror(ENOENT));
+	expect_pins_unchanged(before, "an attach of a missing object");
+	CHECK(vm_links(&v, 0, NULL, 0) == 8, "%d links, expected 8",
+	      vm_links(&v, 0, NULL, 0));
+}
+
+/*
+ * A VMM that holds the VM's 8 links itself (unpinned): attach gets E2BIG
+ * after the load made the VM's directory and handled list, and must take
+ * both back.
+ */
+static void test_err_full_vm_leaves_nothing(void)
+{
+	uint32_t ids[KVM_CAP_TRAP_BPF_LINKS];
+	char *before, dir[PATH_MAX];
+	struct vmm v;
+	struct run r;
+
+	vmm_start(&v, NULL);
+	vmm_hold_links(&v, KVM_CAP_TRAP_BPF_LINKS, ids);
+	before = pin_snapshot();
+	snprintf(dir, sizeof(dir), PIN_ROOT "/%s", v.name[0]);
+	CHECK(!path_exists(dir), "%s exists before any pin", dir);
+
+	run(&r, "kvmtrap attach " CLI_OBJ " --vm %d " SET_HANDLE_A, v.pid);
+	expect_failure(&r);
+	expect_err_has(&r, strerror(E2BIG));
+	expect_pins_unchanged(before, "an attach to a VM with 8 links");
+	CHECK(vm_links(&v, 0, NULL, 0) == KVM_CAP_TRAP_BPF_LINKS,
+	      "%d links, expected the VMM's %d", vm_links(&v, 0, NULL, 0),
+	      KVM_CAP_TRAP_BPF_LINKS);
+}
+
+/* detach and replace of a link the VM does not have: exit 1. */
+static void test_err_unknown_link(void)
+{
+	struct attached a;
+	struct vmm v;
+	struct run r;
+
+	vmm_start(&v, NULL);
+	a = cli_attach(&v, 0, SET_HANDLE_A);
+	run(&r, "kvmtrap detach --vm %d --link %u", v.pid, a.link_id + 1000);
+	expect_failure(&r);
+	run(&r, "kvmtrap replace --vm %d --link %u " CLI_OBJ, v.pid,
+	    a.link_id + 1000);
+	expect_failure(&r);
+	expect_link(&v, 0, a.link_id, a.prog_id, PROG_NAME, a.pin);
+	call_expect(&v, 0, FUNC_A, ANSWER_A);
+}
+
+int main(int argc, char *argv[])
+{
+	static const struct kvmtrap_test tests[] = {
+		KVMTRAP_TEST(test_help),
+		KVMTRAP_TEST(test_usage_unknown_command),
+		KVMTRAP_TEST(test_usage_missing_vm),
+		KVMTRAP_TEST(test_usage_bad_arguments),
+		KVMTRAP_TEST(test_list_no_vm),
+		KVMTRAP_TEST(test_list_vm_and_links),
+		KVMTRAP_TEST(test_list_unpinned_link),
+		KVMTRAP_TEST(test_attach_by_pid),
+		KVMTRAP_TEST(test_attach_pid_fd_several_vms),
+		KVMTRAP_TEST(test_detach_link),
+		KVMTRAP_TEST(test_detach_all),
+		KVMTRAP_TEST(test_detach_by_name_after_vmm_exit),
+		KVMTRAP_TEST(test_replace_while_guest_loops),
+		KVMTRAP_TEST(test_status_counts_calls),
+		KVMTRAP_TEST(test_status_while_guest_loops),
+		KVMTRAP_TEST(test_handled_agrees_with_query),
+		KVMTRAP_TEST(test_handled_table),
+		KVMTRAP_TEST(test_query_native_and_default),
+		KVMTRAP_TEST(test_query_stage_bpf),
+		KVMTRAP_TEST(test_query_stage_filter),
+		KVMTRAP_TEST(test_test_verdicts),
+		KVMTRAP_TEST(test_test_context),
+		KVMTRAP_TEST(test_trace_count),
+		KVMTRAP_TEST(test_trace_no_ring_buffer),
+		KVMTRAP_TEST(test_trace_timeout),
+		KVMTRAP_TEST(test_bpftool_link_show),
+		KVMTRAP_TEST(test_bpftool_map_dump),
+		KVMTRAP_TEST(test_err_no_such_process),
+		KVMTRAP_TEST(test_err_permission_denied),
+		KVMTRAP_TEST(test_err_no_kvm_trap_program),
+		KVMTRAP_TEST(test_err_several_kvm_trap_programs),
+		KVMTRAP_TEST(test_err_verifier_rejects),
+		KVMTRAP_TEST(test_err_failed_attach_leaves_nothing),
+		KVMTRAP_TEST(test_err_full_vm_leaves_nothing),
+		KVMTRAP_TEST(test_err_unknown_link),
+	};
+
+	return kvmtrap_run_tests(tests, ARRAY_SIZE(tests));
+}
