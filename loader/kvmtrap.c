@@ -438,8 +438,9 @@ static void print_handled(const struct kvmtrap_handled_entry *e, int n)
 			 (unsigned long long)k->last);
 		snprintf(hits, sizeof(hits), "%llu",
 			 (unsigned long long)v->hits);
-		printf(HANDLED_FMT, name_or_dash(kvmtrap_conduit_name(k->conduit)),
-		       imm, first, last, name,
+		printf(HANDLED_FMT,
+		       name_or_dash(kvmtrap_conduit_name(k->conduit)), imm,
+		       first, last, name,
 		       name_or_dash(kvmtrap_route_name(v->route)),
 		       name_or_dash(kvmtrap_owner_name(v->owner)), hits);
 	}
@@ -918,17 +919,26 @@ static int do_replace(int argc, char **argv)
 	err = kvmtrap_policy_load(p, vm);
 	if (err) {
 		r = fail(KVMTRAP_OP_LOAD, err, "load policy", o.policy.path);
-		if (!had_dir)
-			kvmtrap_vm_cleanup(name);
-		goto out;
+		goto undo;
 	}
-	/* Only if the link still runs the program we saw (BPF_F_REPLACE). */
+	/*
+	 * Only if the link still runs the program we saw (BPF_F_REPLACE):
+	 * a program that is gone was replaced meanwhile, and replacing
+	 * without the check would silently drop that other change.
+	 */
 	old_fd = bpf_prog_get_fd_by_id(old_prog_id);
-	err = kvmtrap_replace(link_fd, kvmtrap_policy_prog_fd(p),
-			      old_fd >= 0 ? old_fd : -1);
+	if (old_fd < 0) {
+		err = -errno;
+		r = err == -ENOENT ?
+		    fail_fix(EPERM, what, obj,
+			     kvmtrap_hint(KVMTRAP_OP_REPLACE, EPERM)) :
+		    fail(KVMTRAP_OP_LINK, err, what, obj);
+		goto undo;
+	}
+	err = kvmtrap_replace(link_fd, kvmtrap_policy_prog_fd(p), old_fd);
 	if (err) {
 		r = fail(KVMTRAP_OP_REPLACE, err, what, obj);
-		goto out;
+		goto undo;
 	}
 	err = kvmtrap_link_info(link_fd, &li);
 	if (err) {
@@ -952,6 +962,12 @@ static int do_replace(int argc, char **argv)
 		       name_or_dash(li.prog_name));
 	}
 	r = EXIT_OK;
+	goto out;
+
+undo:
+	/* A list this replace created for a link that is not pinned */
+	if (!had_dir)
+		kvmtrap_vm_cleanup(name);
 out:
 	if (old_fd >= 0)
 		close(old_fd);
@@ -1098,7 +1114,8 @@ static int do_status(int argc, char **argv)
 		if (have_stats) {
 			kvmtrap_json_begin_object(&jw);
 			for (i = 0; i < KVM_TRAP_NR_VERDICTS; i++)
-				kvmtrap_json_kv_u64(&jw, kvmtrap_verdict_name(i),
+				kvmtrap_json_kv_u64(&jw,
+						    kvmtrap_verdict_name(i),
 						    st.verdict[i]);
 			kvmtrap_json_kv_u64(&jw, "invalid", st.invalid);
 			kvmtrap_json_end_object(&jw);
@@ -1587,7 +1604,7 @@ static int do_trace(int argc, char **argv)
 						UINT64_MAX);
 			break;
 		case OPT_TIMEOUT:
-			/* seconds: even 2^32 of them fit a u64 in milliseconds */
+			/* 2^32 seconds still fit a u64 in milliseconds */
 			o.timeout = parse_num_opt("--timeout", optarg, 1,
 						  UINT32_MAX);
 			break;

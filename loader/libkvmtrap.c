@@ -361,8 +361,9 @@ static int debugfs_stats(const struct kvmtrap_vm *vm,
 	return 0;
 }
 
-int kvmtrap_vm_stats(const struct kvmtrap_vm *vm, struct kvmtrap_stats *st)
+int kvmtrap_vm_stats(const struct kvmtrap_vm *vm, struct kvmtrap_stats *out)
 {
+	struct kvmtrap_stats stats, *st = &stats;
 	struct kvm_stats_header h;
 	struct kvm_stats_desc *d;
 	unsigned int found = 0, i, j;
@@ -370,9 +371,16 @@ int kvmtrap_vm_stats(const struct kvmtrap_vm *vm, struct kvmtrap_stats *st)
 	char *descs = NULL;
 	int sfd, err;
 
+	/* Nothing of *@out is written unless every counter was read. */
 	sfd = ioctl(vm->fd, KVM_GET_STATS_FD, NULL);
-	if (sfd < 0)
-		return errno == EIO ? debugfs_stats(vm, st) : -errno;
+	if (sfd < 0) {
+		if (errno != EIO)
+			return -errno;
+		err = debugfs_stats(vm, st);
+		if (!err)
+			*out = *st;
+		return err;
+	}
 	if (pread(sfd, &h, sizeof(h), 0) != sizeof(h)) {
 		err = -EIO;
 		goto out;
@@ -407,6 +415,8 @@ int kvmtrap_vm_stats(const struct kvmtrap_vm *vm, struct kvmtrap_stats *st)
 	}
 	/* A kernel without kvmtrap's counters has none of them. */
 	err = found == (1U << (KVM_TRAP_NR_VERDICTS + 1)) - 1 ? 0 : -EOPNOTSUPP;
+	if (!err)
+		*out = *st;
 out:
 	free(descs);
 	close(sfd);

@@ -100,6 +100,11 @@ struct kvmtrap_stats {
 	uint64_t invalid;			/* trap_bpf_invalid */
 };
 
+/*
+ * From KVM_GET_STATS_FD, or from /sys/kernel/debug/kvm/<vm>/ for another
+ * process's VM (KVM refuses it the ioctl).  -EOPNOTSUPP: no such
+ * counters (or no debugfs).
+ */
 int kvmtrap_vm_stats(const struct kvmtrap_vm *vm, struct kvmtrap_stats *st);
 
 /* ---- Policies: a BPF object with one SEC("kvm_trap") program --------- */
@@ -130,7 +135,8 @@ int kvmtrap_policy_set(struct kvmtrap_policy *p, const char *key,
  * "kvmtrap_handled" becomes that VM's pinned handled-call list (created if
  * needed); without, it is a private map.  On failure the verifier's log has
  * gone to libbpf's print callback.  -EACCES/-EINVAL: rejected by the
- * verifier; -EBUSY: already loaded.
+ * verifier (-EINVAL also, with @vm, when the policy's "kvmtrap_handled"
+ * map is not of kvmtrap_handled.h's shape); -EBUSY: already loaded.
  */
 int kvmtrap_policy_load(struct kvmtrap_policy *p, struct kvmtrap_vm *vm);
 
@@ -192,13 +198,16 @@ int kvmtrap_link_fd(uint32_t link_id);
 /*
  * Pin @link_fd as KVMTRAP_BPFFS_DIR/<vm>/link-<id> (creating the
  * directories; bpffs is mounted at /sys/fs/bpf if it is not).  The path
- * goes to @path when non-NULL.  -EEXIST: already pinned there.
+ * goes to @path when non-NULL.  -EEXIST: already pinned there; -EINVAL:
+ * not a kvm_trap link, or a link of another VM; -ENAMETOOLONG: @len is
+ * too small for the path.
  */
 int kvmtrap_pin(struct kvmtrap_vm *vm, int link_fd, char *path, size_t len);
 
 /*
  * Remove the pin of link @link_id of VM @vm_name, and the VM's directory
- * with its handled-call list when no link pin is left in it.
+ * with its handled-call list when no link pin is left in it.  The link is
+ * not detached: it lives on while an fd of it is open.
  * -ENOENT: not pinned there.
  */
 int kvmtrap_unpin(const char *vm_name, uint32_t link_id);

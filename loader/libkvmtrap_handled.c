@@ -132,7 +132,8 @@ static int refresh_native(const struct kvmtrap_vm *vm, int fd)
 	}
 	for (i = 0; i < n; i++) {
 		want[i].key.conduit = ranges[i].conduit;
-		want[i].key.imm = 0;	/* native services are SMCCC calls */
+		/* native services are SMCCC calls: immediate 0 */
+		want[i].key.imm = 0;
 		want[i].key.first = ranges[i].first;
 		want[i].key.last = ranges[i].last;
 		want[i].val.route = ranges[i].flags & KVM_TRAP_RANGE_EL2 ?
@@ -150,49 +151,49 @@ static int refresh_native(const struct kvmtrap_vm *vm, int fd)
 int kvmtrap__handled_open(struct kvmtrap_vm *vm, struct kvmtrap_undo *u)
 {
 	char path[PATH_MAX];
-	int fd, err;
+	int fd, err, lock;
 
 	err = kvmtrap__path(path, sizeof(path), vm->name, HANDLED_FILE);
 	if (err)
 		return err;
+	/* Creating it must not race an unpin removing the directory. */
+	lock = kvmtrap__lock(true);
+	if (lock < 0)
+		return lock;
 	fd = bpf_obj_get(path);
-	if (fd < 0 && errno != ENOENT)
-		return -errno;
+	if (fd < 0 && errno != ENOENT) {
+		err = -errno;
+		goto out;
+	}
 	if (fd < 0) {
 		err = kvmtrap__mkdir_vm(vm->name, u);
 		if (err)
-			return err;
+			goto err_undo;
 		fd = create_map();
 		if (fd < 0) {
 			err = fd;
 			goto err_undo;
 		}
-		if (!bpf_obj_pin(fd, path)) {
-			snprintf(u->pin, sizeof(u->pin), "%s", path);
-		} else if (errno == EEXIST) {
-			/* Another loader pinned one first: use that. */
-			close(fd);
-			fd = bpf_obj_get(path);
-			if (fd < 0) {
-				err = -errno;
-				goto err_undo;
-			}
-		} else {
+		if (bpf_obj_pin(fd, path)) {
 			err = -errno;
 			goto err_close;
 		}
+		snprintf(u->pin, sizeof(u->pin), "%s", path);
 	}
 	err = check_map(fd);
 	if (!err)
 		err = refresh_native(vm, fd);
 	if (err)
 		goto err_close;
+	kvmtrap__unlock(lock);
 	return fd;
 
 err_close:
 	close(fd);
 err_undo:
-	kvmtrap__undo(u);
+	kvmtrap__undo_locked(u);
+out:
+	kvmtrap__unlock(lock);
 	return err;
 }
 

@@ -16,7 +16,7 @@ struct bpf_program;
 
 struct kvmtrap_vm {
 	int fd;				/* the VM fd */
-	bool owned;			/* from pidfd_getfd(): ours to close */
+	bool owned;			/* from pidfd_getfd(): we close it */
 	char name[KVMTRAP_VM_NAME_LEN];	/* KVM's "<pid>-<fd>" */
 };
 
@@ -32,9 +32,8 @@ struct kvmtrap_policy {
  * step of the same call can take exactly that back and nothing else.
  */
 struct kvmtrap_undo {
-	char top[PATH_MAX];		/* KVMTRAP_BPFFS_DIR, if created */
 	char dir[PATH_MAX];		/* the VM's directory, if created */
-	char pin[PATH_MAX];		/* a pin, if created */
+	char pin[PATH_MAX];		/* the handled list, if pinned */
 };
 
 /* KVMTRAP_BPFFS_DIR/<vm>[/<file>] into @buf; -ENAMETOOLONG if too long. */
@@ -42,13 +41,30 @@ int kvmtrap__path(char *buf, size_t len, const char *vm_name,
 		  const char *file);
 
 /*
- * Make KVMTRAP_BPFFS_DIR/<vm>/ exist on a mounted bpffs, recording in @u
- * what was created.
+ * Serialise the changes to the per-VM directories between processes:
+ * without it, an unpin that finds a directory without link pins and
+ * removes it races a pin going into it (which then fails with ENOENT,
+ * or finds the handled list gone).  An flock() on KVMTRAP_BPFFS_DIR,
+ * which is never removed for that reason.  @create: mount bpffs and
+ * create KVMTRAP_BPFFS_DIR if needed, else -ENOENT when it is not there.
+ * Returns the fd to give to kvmtrap__unlock().
+ */
+int kvmtrap__lock(bool create);
+void kvmtrap__unlock(int lock_fd);
+
+/*
+ * Make KVMTRAP_BPFFS_DIR/<vm>/ exist, recording in @u whether it was
+ * created.  Under kvmtrap__lock(true).
  */
 int kvmtrap__mkdir_vm(const char *vm_name, struct kvmtrap_undo *u);
 
-/* Remove what @u records, pin first, then directories (if empty). */
+/*
+ * Remove what @u records, pin first, then the directory, unless a link
+ * has been pinned in that directory meanwhile: the list is then that
+ * link's.  kvmtrap__undo() takes the lock, __undo_locked() runs under it.
+ */
 void kvmtrap__undo(struct kvmtrap_undo *u);
+void kvmtrap__undo_locked(struct kvmtrap_undo *u);
 
 /* The handled list of @vm, opened or created; see kvmtrap_handled_open(). */
 int kvmtrap__handled_open(struct kvmtrap_vm *vm, struct kvmtrap_undo *u);

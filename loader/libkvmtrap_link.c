@@ -8,13 +8,16 @@
  *	KVMTRAP_BPFFS_DIR/<vm>/handled
  *
  * The directory exists while something is pinned in it: the last unpin
- * removes it with the handled-call list.
+ * removes it with the handled-call list.  KVMTRAP_BPFFS_DIR itself stays
+ * (it carries the lock of kvmtrap__lock()).
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -62,14 +65,32 @@ static int ensure_bpffs(void)
 	return 0;
 }
 
-/* mkdir that records in @created whether it made the directory. */
-static int mkdir_once(const char *path, char *created, size_t len)
+int kvmtrap__lock(bool create)
 {
-	if (!mkdir(path, 0700)) {
-		snprintf(created, len, "%s", path);
-		return 0;
+	int fd, err;
+
+	if (create) {
+		err = ensure_bpffs();
+		if (err)
+			return err;
+		if (mkdir(KVMTRAP_BPFFS_DIR, 0700) && errno != EEXIST)
+			return -errno;
 	}
-	return errno == EEXIST ? 0 : -errno;
+	fd = open(KVMTRAP_BPFFS_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+void kvmtrap__unlock(int lock_fd)
+{
+	if (lock_fd >= 0)
+		close(lock_fd);		/* drops the flock() */
 }
 
 int kvmtrap__mkdir_vm(const char *vm_name, struct kvmtrap_undo *u)
@@ -80,27 +101,59 @@ int kvmtrap__mkdir_vm(const char *vm_name, struct kvmtrap_undo *u)
 	err = kvmtrap__path(path, sizeof(path), vm_name, NULL);
 	if (err)
 		return err;
-	err = ensure_bpffs();
-	if (err)
-		return err;
-	err = mkdir_once(KVMTRAP_BPFFS_DIR, u->top, sizeof(u->top));
-	if (!err)
-		err = mkdir_once(path, u->dir, sizeof(u->dir));
-	if (err)
-		kvmtrap__undo(u);
-	return err;
+	if (!mkdir(path, 0700))
+		snprintf(u->dir, sizeof(u->dir), "%s", path);
+	else if (errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* Whether the VM's directory still holds a link pin. */
+static int has_link_pins(const char *dir)
+{
+	struct dirent *de;
+	int found = 0;
+	DIR *d;
+
+	d = opendir(dir);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		if (!strncmp(de->d_name, LINK_PREFIX, strlen(LINK_PREFIX))) {
+			found = 1;
+			break;
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+void kvmtrap__undo_locked(struct kvmtrap_undo *u)
+{
+	char dir[PATH_MAX];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", u->dir[0] ? u->dir : u->pin);
+	if (!u->dir[0] && (slash = strrchr(dir, '/')))
+		*slash = '\0';
+	if (dir[0] && !has_link_pins(dir)) {
+		if (u->pin[0])
+			unlink(u->pin);
+		if (u->dir[0])
+			rmdir(u->dir);
+	}
+	memset(u, 0, sizeof(*u));
 }
 
 void kvmtrap__undo(struct kvmtrap_undo *u)
 {
-	if (u->pin[0])
-		unlink(u->pin);
-	/* rmdir fails, as it should, if another pin arrived meanwhile. */
-	if (u->dir[0])
-		rmdir(u->dir);
-	if (u->top[0])
-		rmdir(u->top);
-	memset(u, 0, sizeof(*u));
+	int lock;
+
+	if (!u->dir[0] && !u->pin[0])
+		return;
+	lock = kvmtrap__lock(false);
+	kvmtrap__undo_locked(u);
+	kvmtrap__unlock(lock);
 }
 
 /* ---- Links ---- */
@@ -236,7 +289,7 @@ int kvmtrap_pin(struct kvmtrap_vm *vm, int link_fd, char *path, size_t len)
 	struct kvmtrap_undo undo = {};
 	struct kvmtrap_link_info info;
 	char pin[PATH_MAX], file[32];
-	int err;
+	int err, lock;
 
 	err = kvmtrap_link_info(link_fd, &info);
 	if (err)
@@ -251,37 +304,18 @@ int kvmtrap_pin(struct kvmtrap_vm *vm, int link_fd, char *path, size_t len)
 	if (path && len && strlen(pin) >= len)
 		return -ENAMETOOLONG;
 
+	lock = kvmtrap__lock(true);
+	if (lock < 0)
+		return lock;
 	err = kvmtrap__mkdir_vm(vm->name, &undo);
-	if (err)
-		return err;
-	if (bpf_obj_pin(link_fd, pin)) {
+	if (!err && bpf_obj_pin(link_fd, pin)) {
 		err = -errno;
-		kvmtrap__undo(&undo);
-		return err;
+		kvmtrap__undo_locked(&undo);
 	}
-	if (path && len)
+	kvmtrap__unlock(lock);
+	if (!err && path && len)
 		snprintf(path, len, "%s", pin);
-	return 0;
-}
-
-/* Whether the VM's directory still holds a link pin. */
-static int has_link_pins(const char *dir)
-{
-	struct dirent *de;
-	int found = 0;
-	DIR *d;
-
-	d = opendir(dir);
-	if (!d)
-		return -errno;
-	while ((de = readdir(d))) {
-		if (!strncmp(de->d_name, LINK_PREFIX, strlen(LINK_PREFIX))) {
-			found = 1;
-			break;
-		}
-	}
-	closedir(d);
-	return found;
+	return err;
 }
 
 /*
@@ -310,25 +344,39 @@ static int remove_vm_dir(const char *vm_name)
 int kvmtrap_unpin(const char *vm_name, uint32_t link_id)
 {
 	char pin[PATH_MAX], file[32];
-	int err;
+	int err, lock;
 
 	snprintf(file, sizeof(file), LINK_PREFIX "%u", link_id);
 	err = kvmtrap__path(pin, sizeof(pin), vm_name, file);
 	if (err)
 		return err;
-	if (unlink(pin))
-		return -errno;
-	/* Another link still pinned there keeps the directory. */
-	err = remove_vm_dir(vm_name);
-	return err == -EBUSY ? 0 : err;
+	lock = kvmtrap__lock(false);
+	if (lock < 0)
+		return lock;
+	if (unlink(pin)) {
+		err = -errno;
+	} else {
+		/* Another link still pinned there keeps the directory. */
+		err = remove_vm_dir(vm_name);
+		if (err == -EBUSY)
+			err = 0;
+	}
+	kvmtrap__unlock(lock);
+	return err;
 }
 
 int kvmtrap_vm_cleanup(const char *vm_name)
 {
-	int err;
+	int err, lock;
 
 	if (!vm_name)
 		return -EINVAL;
+	lock = kvmtrap__lock(false);
+	if (lock == -ENOENT)
+		return 0;
+	if (lock < 0)
+		return lock;
 	err = remove_vm_dir(vm_name);
+	kvmtrap__unlock(lock);
 	return err == -ENOENT ? 0 : err;
 }

@@ -316,7 +316,20 @@ int kvmtrap_policy_load(struct kvmtrap_policy *p, struct kvmtrap_vm *vm)
 
 	map = bpf_object__find_map_by_name(p->obj, KVMTRAP_HANDLED_MAP_NAME);
 	if (vm && map) {
-		int fd = kvmtrap__handled_open(vm, &undo);
+		int fd;
+
+		/*
+		 * libbpf does not compare a reused map with the definition:
+		 * a map of that name but of another shape would have the
+		 * policy write foreign entries into the VM's list.
+		 */
+		if (bpf_map__type(map) != BPF_MAP_TYPE_HASH ||
+		    bpf_map__key_size(map) !=
+		    sizeof(struct kvmtrap_handled_key) ||
+		    bpf_map__value_size(map) !=
+		    sizeof(struct kvmtrap_handled_val))
+			return -EINVAL;
+		fd = kvmtrap__handled_open(vm, &undo);
 
 		if (fd < 0)
 			return fd;
