@@ -276,7 +276,8 @@ $(INITRAMFS): $(SELFTEST_BINS) $(FAIL_OBJS) $(SELFTEST_OBJS) $(BENCH_BIN) \
 HOST_CC     := gcc
 HOST_CFLAGS := -Wall -Wextra -Wno-unused-parameter -O1 -g -std=gnu11 -D_GNU_SOURCE \
 	-I$(TOP)/loader -I$(TOP)/include/uapi
-HOST_TEST_DEPS := $(TOP)/loader/kvmtrap_names.c $(TOP)/loader/kvmtrap_args.c
+HOST_TEST_DEPS := $(TOP)/loader/kvmtrap_names.c $(TOP)/loader/kvmtrap_call.c \
+	$(TOP)/loader/kvmtrap_args.c
 HOST_TESTS  := $(patsubst %.c,$(HOST_TESTS_OUT)/%,$(notdir $(wildcard $(TOP)/selftests/host/*.c)))
 
 .PHONY: host-tests

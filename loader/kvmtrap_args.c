@@ -21,11 +21,8 @@
 
 /* SMCCC: bit 31 fast call, bit 30 SMC64, bits 29:24 the owning service. */
 #define SMCCC_FAST_CALL		0x80000000u
-#define SMCCC_64		0x40000000u
 #define SMCCC_OWNER(id)		(((id) >> 24) & 0x3f)
 #define SMCCC_OWNER_ARCH	0
-/* SMCCC_RET_NOT_SUPPORTED as KVM stores it: -1 in all 64 bits. */
-#define SMCCC_NOT_SUPPORTED	((uint64_t)-1)
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -315,33 +312,10 @@ int kvmtrap_parse_call(int argc, char *const argv[], struct kvmtrap_call *call,
 void kvmtrap_call_ctx(const struct kvmtrap_call *call, bool aarch32,
 		      uint32_t vcpu_id, struct kvm_trap_ctx *ctx)
 {
-	uint64_t x0 = call->func_id, mask;
-	uint32_t flags = 0;
-	int i;
+	struct kvm_trap_query q;
 
-	/* As kvm_arm_trap_fill_ctx() and smccc_call_is_narrow(). */
-	if (aarch32)
-		flags |= KVM_TRAP_F_AARCH32;
-	if (!call->imm && !(x0 & SMCCC_64))
-		flags |= KVM_TRAP_F_SMC32;
-	mask = flags ? UINT32_MAX : UINT64_MAX;
-
-	memset(ctx, 0, sizeof(*ctx));
-	ctx->conduit = call->conduit;
-	ctx->flags = flags;
-	/* An SMCCC function ID is w0; other calls may use all of x0. */
-	ctx->func_id = call->imm ? x0 & mask : (uint32_t)x0;
-	ctx->imm = call->imm;
-	ctx->vcpu_id = vcpu_id;
-	for (i = 0; i < KVMTRAP_CALL_MAX_ARGS; i++)
-		ctx->args[i] = call->args[i] & mask;
-	ctx->ret[0] = SMCCC_NOT_SUPPORTED;
-}
-
-uint64_t kvmtrap_ctx_ret_mask(const struct kvm_trap_ctx *ctx)
-{
-	return ctx->flags & (KVM_TRAP_F_AARCH32 | KVM_TRAP_F_SMC32) ?
-	       UINT32_MAX : UINT64_MAX;
+	kvmtrap_call_query(call, aarch32, vcpu_id, &q);
+	kvmtrap_ctx_from_call(&q, ctx);
 }
 
 void kvmtrap_call_query(const struct kvmtrap_call *call, bool aarch32,

@@ -102,8 +102,6 @@ int kvmtrap_parse_call(int argc, char *const argv[], struct kvmtrap_call *call,
 void kvmtrap_call_ctx(const struct kvmtrap_call *call, bool aarch32,
 		      uint32_t vcpu_id, struct kvm_trap_ctx *ctx);
 
-/* What KVM keeps of ret[0..3] for the caller of @ctx (32 bits or 64). */
-uint64_t kvmtrap_ctx_ret_mask(const struct kvm_trap_ctx *ctx);
 
 /* KVM_TRAP_QUERY's in-fields for @call; the out-fields are zeroed. */
 void kvmtrap_call_query(const struct kvmtrap_call *call, bool aarch32,

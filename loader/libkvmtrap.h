@@ -160,6 +160,19 @@ void kvmtrap_policy_close(struct kvmtrap_policy *p);
 int kvmtrap_policy_test(struct kvmtrap_policy *p, struct kvm_trap_ctx *ctx,
 			uint32_t *verdict);
 
+/*
+ * The context KVM gives the programs when a vCPU makes the call described
+ * by the in-fields of @q (conduit, flags, imm, vcpu_id, regs: the same
+ * description as for kvmtrap_query()): SMC32 and AArch32 flags, w0 as
+ * func_id for an SMCCC call, x1..x7 narrowed for 32-bit callers, ret[]
+ * preset to { SMCCC NOT_SUPPORTED, 0, ... }.  For kvmtrap_policy_test().
+ */
+void kvmtrap_ctx_from_call(const struct kvm_trap_query *q,
+			   struct kvm_trap_ctx *ctx);
+
+/* What KVM keeps of ret[0..3] for the caller of @ctx: 32 bits or 64. */
+uint64_t kvmtrap_ctx_ret_mask(const struct kvm_trap_ctx *ctx);
+
 /* ---- Links -------------------------------------------------------------- */
 
 /* Attach any loaded kvm_trap program; returns a link fd. */

@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 
 #include "kvmtrap_vm.h"
+#include "libkvmtrap.h"
 
 #define KT_PSCI_VERSION		0x84000000u
 #define KT_TRNG_VERSION		0x84000050u
@@ -344,6 +345,49 @@ static void test_query_arch_range_not_offered(void)
 	kt_env_free(&e);
 }
 
+/*
+ * libkvmtrap's kvmtrap_ctx_from_call() (what "kvmtrap test" runs a policy
+ * on) builds the very context the kernel builds for the same call.
+ */
+static void test_query_ctx_matches_libkvmtrap(void)
+{
+	static const struct {
+		uint32_t conduit, imm, flags;
+		uint64_t x0;
+	} calls[] = {
+		{ KVM_TRAP_CONDUIT_HVC, 0, 0, KT_FUNC_64 },
+		{ KVM_TRAP_CONDUIT_SMC, 0, 0, KT_FUNC_32 },
+		{ KVM_TRAP_CONDUIT_SMC, 0, 0, 0xffffffff00000000ull | KT_FUNC_64 },
+		{ KVM_TRAP_CONDUIT_HVC, KT_IMM_42, 0, 0x1122334455667788ull },
+		{ KVM_TRAP_CONDUIT_HVC, 0, KVM_TRAP_QUERY_AARCH32, KT_FUNC_64 },
+		{ KVM_TRAP_CONDUIT_SMC, 0xf, KVM_TRAP_QUERY_AARCH32, KT_FUNC_64 },
+	};
+	struct kvm_trap_ctx want;
+	struct kvm_trap_query q;
+	struct kt_call c;
+	struct kt_env e;
+	unsigned int i;
+
+	kt_env_init(&e);
+	for (i = 0; i < ARRAY_SIZE(calls); i++) {
+		c = kt_imm_call(calls[i].conduit, calls[i].imm, calls[i].x0);
+		q = kt_query_of(&c);
+		q.flags = calls[i].flags;
+		q.vcpu_id = i;
+		kvmtrap_ctx_from_call(&q, &want);
+		want.flags |= KVM_TRAP_F_QUERY;
+		TEST_ASSERT(!__kt_query(e.vm, &q), "KVM_TRAP_QUERY: %s",
+			    strerror(errno));
+		TEST_ASSERT(!memcmp(&e.skel->bss->seen.ctx, &want, sizeof(want)),
+			    "call %u: the kernel's context (flags 0x%x func_id 0x%llx args[0] 0x%llx) differs from kvmtrap_ctx_from_call()'s (0x%x 0x%llx 0x%llx)",
+			    i, e.skel->bss->seen.ctx.flags,
+			    e.skel->bss->seen.ctx.func_id,
+			    e.skel->bss->seen.ctx.args[0], want.flags,
+			    want.func_id, want.args[0]);
+	}
+	kt_env_free(&e);
+}
+
 /* ---- bad input ---- */
 
 static void kt_assert_query_einval(struct kvm_vm *vm, struct kvm_trap_query *q,
@@ -599,6 +643,7 @@ static const struct kvmtrap_test tests[] = {
 	KVMTRAP_TEST(test_query_aarch32_narrows),
 	KVMTRAP_TEST(test_query_not_counted),
 	KVMTRAP_TEST(test_query_arch_range_not_offered),
+	KVMTRAP_TEST(test_query_ctx_matches_libkvmtrap),
 	KVMTRAP_TEST(test_query_bad_input),
 	KVMTRAP_TEST(test_native_list_default),
 	KVMTRAP_TEST(test_native_list_agrees_with_query),
