@@ -287,6 +287,38 @@ static int get_handled(const char *vm_name,
 	return n;
 }
 
+/*
+ * KVM's own part of the list (KVM_TRAP_NATIVE_LIST) as list entries, for a
+ * VM that has no list pinned: what it handles in the kernel all the same.
+ */
+static int get_native(const struct kvmtrap_vm *vm,
+		      struct kvmtrap_handled_entry **out)
+{
+	struct kvmtrap_handled_entry *e;
+	struct kvm_trap_range *r;
+	int n, i;
+
+	n = kvmtrap_native_list(vm, &r);
+	if (n < 0)
+		return n;
+	e = calloc(n ? n : 1, sizeof(*e));
+	if (!e) {
+		free(r);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		e[i].key.conduit = r[i].conduit;
+		e[i].key.first = r[i].first;
+		e[i].key.last = r[i].last;
+		e[i].val.route = r[i].flags & KVM_TRAP_RANGE_EL2 ?
+				 KVMTRAP_ROUTE_NATIVE_EL2 : KVMTRAP_ROUTE_NATIVE;
+		e[i].val.owner = KVMTRAP_OWNER_KERNEL;
+	}
+	free(r);
+	*out = e;
+	return n;
+}
+
 static int get_vms(struct kvmtrap_vm_ref **out)
 {
 	struct kvmtrap_vm_ref *r = NULL;
@@ -417,14 +449,15 @@ static void json_handled(const struct kvmtrap_handled_entry *e, int n)
 	kvmtrap_json_end_array(&jw);
 }
 
-#define HANDLED_FMT "%-7s %6s  %-18s  %-18s  %-32s  %-10s  %-6s  %s\n"
+/* NAME last: a range's name can be long, the other columns are not. */
+#define HANDLED_FMT "%-7s %6s  %-18s  %-18s  %-10s  %-6s  %6s  %s\n"
 
 static void print_handled(const struct kvmtrap_handled_entry *e, int n)
 {
 	int i;
 
-	printf(HANDLED_FMT, "CONDUIT", "IMM", "FIRST", "LAST", "NAME",
-	       "ROUTE", "OWNER", "HITS");
+	printf(HANDLED_FMT, "CONDUIT", "IMM", "FIRST", "LAST", "ROUTE",
+	       "OWNER", "HITS", "NAME");
 	for (i = 0; i < n; i++) {
 		const struct kvmtrap_handled_key *k = &e[i].key;
 		const struct kvmtrap_handled_val *v = &e[i].val;
@@ -436,13 +469,17 @@ static void print_handled(const struct kvmtrap_handled_entry *e, int n)
 			 (unsigned long long)k->first);
 		snprintf(last, sizeof(last), "0x%llx",
 			 (unsigned long long)k->last);
-		snprintf(hits, sizeof(hits), "%llu",
-			 (unsigned long long)v->hits);
+		/* KVM does not count native calls: no number to show. */
+		if (v->owner == KVMTRAP_OWNER_KERNEL)
+			snprintf(hits, sizeof(hits), "-");
+		else
+			snprintf(hits, sizeof(hits), "%llu",
+				 (unsigned long long)v->hits);
 		printf(HANDLED_FMT,
 		       name_or_dash(kvmtrap_conduit_name(k->conduit)), imm,
-		       first, last, name,
+		       first, last,
 		       name_or_dash(kvmtrap_route_name(v->route)),
-		       name_or_dash(kvmtrap_owner_name(v->owner)), hits);
+		       name_or_dash(kvmtrap_owner_name(v->owner)), hits, name);
 	}
 }
 
@@ -1087,14 +1124,17 @@ static int do_status(int argc, char **argv)
 		}
 		have_stats = true;
 	}
-	/* No list pinned is an empty list: status does not create one. */
+	/*
+	 * Status does not create a list.  With none pinned, what the VM
+	 * handles in the kernel is KVM's own part, asked of KVM directly.
+	 */
 	nhandled = get_handled(name, &handled);
 	if (nhandled == -ENOENT) {
 		if (!vm && !nlinks) {
 			r = fail_no_vm(&o.vm, "read the status of", open_err);
 			goto out;
 		}
-		nhandled = 0;
+		nhandled = vm ? get_native(vm, &handled) : 0;
 	}
 	if (nhandled < 0) {
 		r = fail(KVMTRAP_OP_HANDLED, nhandled,

@@ -376,6 +376,11 @@ bool kvmtrap_range_name(uint64_t first, uint64_t last, char *buf, size_t len)
 		snprintf(buf, len, "%s..%s", a, b);
 		return true;
 	}
+	/* KVM's ranges often start at a named call and end past the table. */
+	if (first != last && a) {
+		snprintf(buf, len, "%s..0x%llx", a, (unsigned long long)last);
+		return true;
+	}
 	snprintf(buf, len, "-");
 	return false;
 }

@@ -122,8 +122,9 @@ void kvmtrap_call_describe(uint32_t conduit, uint32_t imm, uint64_t func_id,
 
 /*
  * The name of a handled-call list entry: the function's name when
- * @first == @last, "A..B" for a range whose ends both have names.
- * Returns false (and "-" in @buf) when there is none.
+ * @first == @last, "A..B" for a range whose ends both have names, and
+ * "A..0xLAST" when only the first has one.  Returns false (and "-" in
+ * @buf) when there is none.
  */
 bool kvmtrap_range_name(uint64_t first, uint64_t last, char *buf, size_t len);
 

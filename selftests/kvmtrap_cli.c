@@ -2495,6 +2495,34 @@ static void test_status_while_guest_loops(void)
 	expect_policy_hentry(h, n, "hvc", 0, FUNC_A, res.done);
 }
 
+/*
+ * A VM without any list pinned (nothing attached): status still shows
+ * what it handles in the kernel, KVM's own part, and pins nothing.
+ */
+static void test_status_without_list_shows_native(void)
+{
+	struct hentry h[KVMTRAP_HANDLED_MAX];
+	char dir[PATH_MAX];
+	struct jv *o;
+	struct vmm v;
+	struct run r;
+	int n;
+
+	vmm_start(&v, NULL);
+	o = cli_status(&v, 0, &r);
+	CHECK(!jarr(o, "links")->n, "links in status of a VM without any:\n%s",
+	      r.out);
+	n = json_hentries(jarr(o, "handled"), h, KVMTRAP_HANDLED_MAX);
+	CHECK(covering_hentry(h, n, "hvc", 0, 0x84000000, "kernel") &&
+	      covering_hentry(h, n, "smc", 0, 0x80000000, "kernel"),
+	      "PSCI_VERSION or SMCCC_VERSION missing from status:\n%s", r.out);
+	CHECK(!covering_hentry(h, n, "hvc", 0, FUNC_A, NULL),
+	      "an unknown call in status:\n%s", r.out);
+	snprintf(dir, sizeof(dir), PIN_ROOT "/%s", jstr(o, "vm"));
+	CHECK(access(dir, F_OK) && errno == ENOENT,
+	      "status pinned something: %s exists", dir);
+}
+
 /* ---- Tests: handled ------------------------------------------------------ */
 
 /* Well-known function IDs, to check the names the CLI gives. */
@@ -2711,8 +2739,8 @@ static void test_handled_table(void)
 	struct vmm v;
 	struct run r;
 	int i, n, rows = 0, found = 0;
-	const char *const head[] = { "CONDUIT", "IMM", "FIRST", "LAST", "NAME",
-				     "ROUTE", "OWNER", "HITS" };
+	const char *const head[] = { "CONDUIT", "IMM", "FIRST", "LAST", "ROUTE",
+				     "OWNER", "HITS", "NAME" };
 
 	vmm_start(&v, NULL);
 	cli_attach(&v, 0, SET_HANDLE_A);
@@ -2723,7 +2751,7 @@ static void test_handled_table(void)
 	expect_ok(&r);
 	CHECK(line_at(r.out, 0, line, sizeof(line)), "no output");
 	n = tokens(line, tok);
-	CHECK(n == 8, "header is not CONDUIT IMM FIRST LAST NAME ROUTE OWNER HITS:\n%s",
+	CHECK(n == 8, "header is not CONDUIT IMM FIRST LAST ROUTE OWNER HITS NAME:\n%s",
 	      r.out);
 	for (i = 0; i < 8; i++)
 		CHECK(!strcmp(tok[i], head[i]), "header column %d is %s, expected %s:\n%s",
@@ -2734,14 +2762,18 @@ static void test_handled_table(void)
 			continue;
 		rows++;
 		CHECK(n == 8, "row of %d columns: \"%s\"", n, line);
+		/* KVM's own entries have no hit count. */
+		if (!strcmp(tok[5], "kernel"))
+			CHECK(!strcmp(tok[6], "-"),
+			      "kernel row with hits \"%s\": \"%s\"", tok[6], line);
 		if (strcmp(tok[0], "hvc") || strtoull(tok[2], NULL, 16) != FUNC_A)
 			continue;
 		found++;
 		CHECK(!strtoull(tok[1], NULL, 16) &&
 		      strtoull(tok[3], NULL, 16) == FUNC_A &&
-		      !strcmp(tok[4], "-") && !strcmp(tok[5], "bpf") &&
-		      !strcmp(tok[6], "policy") && !strcmp(tok[7], "2"),
-		      "policy row is not \"hvc 0 0x%x 0x%x - bpf policy 2\": \"%s\"",
+		      !strcmp(tok[4], "bpf") && !strcmp(tok[5], "policy") &&
+		      !strcmp(tok[6], "2") && !strcmp(tok[7], "-"),
+		      "policy row is not \"hvc 0 0x%x 0x%x bpf policy 2 -\": \"%s\"",
 		      FUNC_A, FUNC_A, line);
 		CHECK(strcasestr(tok[2], "c3000042"), "FIRST is not hex: \"%s\"", line);
 	}
@@ -3554,6 +3586,7 @@ int main(int argc, char *argv[])
 		KVMTRAP_TEST(test_replace_while_guest_loops),
 		KVMTRAP_TEST(test_status_counts_calls),
 		KVMTRAP_TEST(test_status_while_guest_loops),
+		KVMTRAP_TEST(test_status_without_list_shows_native),
 		KVMTRAP_TEST(test_handled_agrees_with_query),
 		KVMTRAP_TEST(test_handled_table),
 		KVMTRAP_TEST(test_query_native_and_default),

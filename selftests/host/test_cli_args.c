@@ -648,8 +648,11 @@ static void test_range_name(void)
 	CHECK(kvmtrap_range_name(0x84000000, 0x84000003, buf, sizeof(buf)),
 	      "a range of known ends has a name");
 	CHECK_STR(buf, "PSCI_VERSION..PSCI_CPU_ON");
-	CHECK(!kvmtrap_range_name(0x84000000, 0x840000ff, buf, sizeof(buf)),
-	      "a range with an unknown end has no name");
+	CHECK(kvmtrap_range_name(0x84000000, 0x8400001f, buf, sizeof(buf)),
+	      "a range with an unknown end is named by its first");
+	CHECK_STR(buf, "PSCI_VERSION..0x8400001f");
+	CHECK(!kvmtrap_range_name(0x84000020, 0x8400003f, buf, sizeof(buf)),
+	      "a range with an unknown first has no name");
 	CHECK_STR(buf, "-");
 	CHECK(!kvmtrap_range_name(0xc6000042, 0xc6000042, buf, sizeof(buf)),
 	      "an unknown call has no name");
