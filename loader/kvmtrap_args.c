@@ -40,43 +40,6 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 
 /* ---- Numbers ---------------------------------------------------------- */
 
-int kvmtrap_parse_u64(const char *s, uint64_t max, uint64_t *v)
-{
-	unsigned long long n;
-	const char *p;
-	char *end;
-	int base = 10;
-
-	if (!s || !*s)
-		return -EINVAL;
-	p = s;
-	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
-		base = 16;
-		p += 2;
-		if (!*p)
-			return -EINVAL;
-	} else if (p[0] == '0' && p[1]) {
-		/* "010" would be octal to strtoull(); say what we mean. */
-		return -EINVAL;
-	}
-	/* strtoull() would skip spaces and take a sign: only digits here. */
-	for (const char *q = p; *q; q++) {
-		bool ok = (*q >= '0' && *q <= '9') ||
-			  (base == 16 && ((*q >= 'a' && *q <= 'f') ||
-					  (*q >= 'A' && *q <= 'F')));
-		if (!ok)
-			return -EINVAL;
-	}
-	errno = 0;
-	n = strtoull(p, &end, base);
-	if (errno == ERANGE || n > max)
-		return -ERANGE;
-	if (*end)
-		return -EINVAL;
-	*v = n;
-	return 0;
-}
-
 int kvmtrap_parse_opt_u64(const char *opt, const char *s, uint64_t min,
 			  uint64_t max, uint64_t *v, char *err, size_t errlen)
 {
@@ -408,7 +371,7 @@ static const struct hint hints[] = {
 	{ KVMTRAP_OP_OPEN_VM, EPERM,
 	  "run as the VMM's user or with CAP_SYS_PTRACE" },
 	{ KVMTRAP_OP_OPEN_VM, EACCES,
-	  "run as the VMM's user or with CAP_SYS_PTRACE" },
+	  "run as the VMM's user or with CAP_SYS_PTRACE, with access to /dev/kvm" },
 	{ KVMTRAP_OP_OPEN_VM, ENOENT,
 	  "the process has no KVM VM fd: " HINT_LIST },
 	{ KVMTRAP_OP_OPEN_VM, EEXIST,

@@ -24,12 +24,6 @@
 
 /* ---- Numbers ---------------------------------------------------------- */
 
-/*
- * A whole string as an unsigned number: decimal or 0x hex, no sign, no
- * spaces, no octal (a leading 0 is only allowed alone or before x).
- * -EINVAL: not a number; -ERANGE: above @max.
- */
-int kvmtrap_parse_u64(const char *s, uint64_t max, uint64_t *v);
 
 /*
  * The number of option @opt ("--link"), from @min to @max, with the

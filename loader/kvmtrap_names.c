@@ -137,23 +137,40 @@ int kvmtrap_func_at(unsigned int i, const char **name, uint64_t *func_id)
  * A whole string as an unsigned number: decimal or 0x hex, no sign, no
  * spaces, up to @max.  -EINVAL: not a number; -ERANGE: above @max.
  */
-static int parse_u64(const char *s, uint64_t max, uint64_t *out)
+int kvmtrap_parse_u64(const char *s, uint64_t max, uint64_t *v)
 {
-	unsigned long long v;
+	unsigned long long n;
+	const char *p;
 	char *end;
+	int base = 10;
 
-	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ' || *s == '\t')
+	if (!s || !*s)
 		return -EINVAL;
+	p = s;
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		base = 16;
+		p += 2;
+		if (!*p)
+			return -EINVAL;
+	} else if (p[0] == '0' && p[1]) {
+		/* "010" would be octal to strtoull(); say what we mean. */
+		return -EINVAL;
+	}
+	/* strtoull() would skip spaces and take a sign: only digits here. */
+	for (const char *q = p; *q; q++) {
+		bool ok = (*q >= '0' && *q <= '9') ||
+			  (base == 16 && ((*q >= 'a' && *q <= 'f') ||
+					  (*q >= 'A' && *q <= 'F')));
+		if (!ok)
+			return -EINVAL;
+	}
 	errno = 0;
-	v = strtoull(s, &end, 0);
+	n = strtoull(p, &end, base);
+	if (errno == ERANGE || n > max)
+		return -ERANGE;
 	if (*end)
 		return -EINVAL;
-	/* strtoull(.., 0) takes a leading 0 as octal: only decimal and hex. */
-	if (s[0] == '0' && s[1] && s[1] != 'x' && s[1] != 'X')
-		return -EINVAL;
-	if (errno == ERANGE || v > max)
-		return -ERANGE;
-	*out = v;
+	*v = n;
 	return 0;
 }
 
@@ -169,7 +186,7 @@ int kvmtrap_func_parse(const char *s, uint64_t *func_id)
 			return 0;
 		}
 	}
-	return parse_u64(s, UINT64_MAX, func_id);
+	return kvmtrap_parse_u64(s, UINT64_MAX, func_id);
 }
 
 /* Tables indexed by the enum's value; NULL where a value has no name. */

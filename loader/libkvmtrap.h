@@ -264,7 +264,13 @@ int kvmtrap_query(const struct kvmtrap_vm *vm, struct kvm_trap_query *q);
 
 /* The well-known SMCCC function IDs, e.g. "PSCI_VERSION"; NULL if none. */
 const char *kvmtrap_func_name(uint64_t func_id);
-/* A name from that table, or a number (decimal or 0x hex, up to 64 bits). */
+/*
+ * A whole string as an unsigned number: decimal or 0x hex, no sign, no
+ * spaces, no octal (a leading 0 is only allowed alone or before x).
+ * -EINVAL: not a number; -ERANGE: above @max.
+ */
+int kvmtrap_parse_u64(const char *s, uint64_t max, uint64_t *v);
+/* A name from that table, or a number (kvmtrap_parse_u64(), 64 bits). */
 int kvmtrap_func_parse(const char *s, uint64_t *func_id);
 /* Iterate the table: *@name and *@func_id of entry @i; -ENOENT past it. */
 int kvmtrap_func_at(unsigned int i, const char **name, uint64_t *func_id);
