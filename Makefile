@@ -195,6 +195,17 @@ FAIL_OBJS := $(patsubst %.bpf.c,$(SELFTESTS_OUT)/%.bpf.o,\
 SELFTEST_BINS := $(addprefix $(SELFTESTS_OUT)/,$(SELFTESTS))
 BENCH_BIN   := $(BENCH_OUT)/kvmtrap_bench
 
+# The policy library (bpf/*.bpf.c): objects for the VM's
+# /usr/lib/kvmtrap/policies, loaded by path (kvmtrap attach, the example VMM).
+POLICY_OUT  := $(AF)/bpf
+POLICY_OBJS := $(patsubst %.bpf.c,$(POLICY_OUT)/%.bpf.o,$(notdir $(wildcard $(TOP)/bpf/*.bpf.c)))
+# The example VMM (examples/vmm/*.c, one program) and its bundled call
+# scripts and policy sets (examples/vmm/*.calls, *.policies).
+EXAMPLE_OUT := $(AF)/examples
+EXAMPLE_SRCS := $(wildcard $(TOP)/examples/vmm/*.c)
+EXAMPLE_VMM := $(if $(EXAMPLE_SRCS),$(EXAMPLE_OUT)/kvmtrap-vmm)
+EXAMPLE_DATA := $(wildcard $(TOP)/examples/vmm/*.calls $(TOP)/examples/vmm/*.policies)
+
 .PHONY: stage2-selftests stage2-initramfs
 stage2-selftests: $(SELFTEST_BINS) $(FAIL_OBJS)
 stage2-initramfs: $(INITRAMFS)
@@ -221,6 +232,16 @@ endef
 $(eval $(call bpf_rules,selftests,$(SELFTESTS_OUT)))
 $(eval $(call bpf_rules,bench,$(BENCH_OUT)))
 $(eval $(call bpf_rules,loader,$(LOADER_OUT)))
+$(eval $(call bpf_rules,bpf,$(POLICY_OUT)))
+
+$(EXAMPLE_OUT)/%.o: $(TOP)/examples/vmm/%.c $(LIBKVMTRAP_A) $(LIBBPF_A) | $(EXAMPLE_OUT)
+	@echo "  CC      $(@F)"
+	$(Q)$(ACC) $(LOADER_CFLAGS) -I$(TOP)/examples/vmm -c $< -o $@
+
+$(EXAMPLE_VMM): $(patsubst $(TOP)/examples/vmm/%.c,$(EXAMPLE_OUT)/%.o,$(EXAMPLE_SRCS)) \
+		$(LIBKVMTRAP_A) $(LIBBPF_A)
+	@echo "  LD      $(@F)"
+	$(Q)$(ACC) -static -o $@ $(filter %.o,$^) $(LIBKVMTRAP_A) $(ST_LDLIBS)
 
 $(LOADER_OUT)/%.o: $(TOP)/loader/%.c $(LOADER_SKELS) $(LIBBPF_A) | $(LOADER_OUT)
 	@echo "  CC      $(@F)"
@@ -242,7 +263,7 @@ $(SELFTESTS_OUT)/%: $(SELFTESTS_OUT)/%.o $(LIBKVMTRAP_A) $(LIBBPF_A) $(LIBKVM_OB
 	@echo "  LD      $(@F)"
 	$(Q)$(ACC) -static -o $@ $< $(LIBKVM_OBJS) $(LIBKVMTRAP_A) $(ST_LDLIBS)
 
-$(SELFTESTS_OUT) $(BENCH_OUT) $(LOADER_OUT) $(HOST_TESTS_OUT):
+$(SELFTESTS_OUT) $(BENCH_OUT) $(LOADER_OUT) $(HOST_TESTS_OUT) $(POLICY_OUT) $(EXAMPLE_OUT):
 	$(Q)mkdir -p $@
 
 # The benchmark: same flags and libraries as the selftests.
@@ -257,15 +278,18 @@ $(BENCH_BIN): $(BENCH_OUT)/kvmtrap_bench.o $(LIBBPF_A) $(LIBKVM_OBJS)
 $(BUSYBOX): $(TOP)/scripts/fetch-busybox.sh
 	$(Q)$(TOP)/scripts/fetch-busybox.sh $(A64)/busybox
 
--include $(wildcard $(SELFTESTS_OUT)/*.d $(BENCH_OUT)/*.d $(LOADER_OUT)/*.d)
+-include $(wildcard $(SELFTESTS_OUT)/*.d $(BENCH_OUT)/*.d $(LOADER_OUT)/*.d \
+	$(POLICY_OUT)/*.d $(EXAMPLE_OUT)/*.d)
 
 $(INITRAMFS): $(SELFTEST_BINS) $(FAIL_OBJS) $(SELFTEST_OBJS) $(BENCH_BIN) \
-		$(KVMTRAP_CLI) $(BPFTOOL) $(BUSYBOX) \
+		$(KVMTRAP_CLI) $(POLICY_OBJS) $(EXAMPLE_VMM) $(EXAMPLE_DATA) \
+		$(BPFTOOL) $(BUSYBOX) \
 		$(TOP)/scripts/mkinitramfs.sh \
 		$(TOP)/scripts/vm/init $(TOP)/scripts/vm/run-tests \
 		$(addprefix $(KVMST)/,$(KVM_TESTS))
 	$(Q)$(TOP)/scripts/mkinitramfs.sh $@ $(BUSYBOX) $(BPFTOOL) $(TOP)/scripts/vm \
-		--sbin $(KVMTRAP_CLI) \
+		--sbin $(KVMTRAP_CLI) $(EXAMPLE_VMM) \
+		--policies $(POLICY_OBJS) --share $(EXAMPLE_DATA) \
 		--selftests $(SELFTEST_BINS) --bpf $(FAIL_OBJS) $(SELFTEST_OBJS) \
 		--bench $(BENCH_BIN) --kvm $(KVMST) $(KVM_TESTS)
 

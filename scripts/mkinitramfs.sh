@@ -6,10 +6,14 @@
 # arm64 binaries; owned by root in the archive whoever builds it.
 #
 # usage: mkinitramfs.sh OUT.cpio.gz BUSYBOX BPFTOOL SCRIPTDIR \
-#            [--sbin FILE...] --selftests FILE... [--bpf OBJ...] [--bench FILE...] \
+#            [--sbin FILE...] [--policies OBJ...] [--share FILE...] \
+#            --selftests FILE... [--bpf OBJ...] [--bench FILE...] \
 #            --kvm KVMDIR TEST...
 #
-# --sbin: tools for /usr/sbin (the kvmtrap CLI).
+# --sbin: tools for /usr/sbin (the kvmtrap CLI, the example VMM).
+# --policies: the policy library's objects, in /usr/lib/kvmtrap/policies.
+# --share: the example VMM's call scripts and policy sets, in
+# /usr/share/kvmtrap.
 # --bpf: BPF objects the selftests load themselves (e.g. programs the
 # verifier must reject), installed in /usr/libexec/kvmtrap/bpf.
 # --bench: the benchmark, in /usr/libexec/kvmtrap/bench (not a test: the
@@ -34,6 +38,8 @@ kvmdir=
 for a in "$@"; do
 	case "$a" in
 	--sbin) where=sbin; continue ;;
+	--policies) where=policies; continue ;;
+	--share) where=share; continue ;;
 	--selftests) where=self; continue ;;
 	--bpf) where=bpf; continue ;;
 	--bench) where=bench; continue ;;
@@ -41,6 +47,8 @@ for a in "$@"; do
 	esac
 	case "$where" in
 	sbin) install -m 755 "$a" "$root/usr/sbin/" ;;
+	policies) install -D -m 644 "$a" "$root/usr/lib/kvmtrap/policies/$(basename "$a")" ;;
+	share) install -D -m 644 "$a" "$root/usr/share/kvmtrap/$(basename "$a")" ;;
 	self) install -m 755 "$a" "$lib/selftests/" ;;
 	bpf) install -m 644 "$a" "$lib/bpf/" ;;
 	bench) install -m 755 "$a" "$lib/bench/" ;;
