@@ -285,7 +285,7 @@ $(INITRAMFS): $(SELFTEST_BINS) $(FAIL_OBJS) $(SELFTEST_OBJS) $(BENCH_BIN) \
 		$(KVMTRAP_CLI) $(POLICY_OBJS) $(EXAMPLE_VMM) $(EXAMPLE_DATA) \
 		$(BPFTOOL) $(BUSYBOX) \
 		$(TOP)/scripts/mkinitramfs.sh \
-		$(TOP)/scripts/vm/init $(TOP)/scripts/vm/run-tests \
+		$(TOP)/scripts/vm/init $(TOP)/scripts/vm/run-tests $(TOP)/scripts/vm/demo \
 		$(addprefix $(KVMST)/,$(KVM_TESTS))
 	$(Q)$(TOP)/scripts/mkinitramfs.sh $@ $(BUSYBOX) $(BPFTOOL) $(TOP)/scripts/vm \
 		--sbin $(KVMTRAP_CLI) $(EXAMPLE_VMM) \
@@ -326,9 +326,7 @@ check: initramfs host-tests
 demo: initramfs
 	$(Q)$(VMRUN) --mode $(MODE) --log $(B)/vm-demo.log -- \
 		'echo "kvmtrap demo on $$(uname -r), KVM $(MODE) mode"; \
-		 /usr/libexec/kvmtrap/selftests/kvmtrap_default && \
-		 /usr/libexec/kvmtrap/selftests/kvmtrap_verdicts && \
-		 /usr/libexec/kvmtrap/selftests/kvmtrap_routing'
+		 /usr/libexec/kvmtrap/demo'
 
 # Both kernels boot the same initramfs; the default flavour only (the
 # debug kernel's instrumentation would be what is measured).

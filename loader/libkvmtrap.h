@@ -40,6 +40,7 @@
 #include <linux/kvm_trap.h>
 
 #include "kvmtrap_handled.h"
+#include "../bpf/route_table.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -259,6 +260,45 @@ int kvmtrap_native_list(const struct kvmtrap_vm *vm,
 
 /* KVM_TRAP_QUERY: in-fields of @q set by the caller, out-fields zero. */
 int kvmtrap_query(const struct kvmtrap_vm *vm, struct kvm_trap_query *q);
+
+/* ---- The rules of the route_table policy --------------------------------- */
+
+/*
+ * The "route_rules" map (bpf/route_table.h) of the route_table policy
+ * linked to VM @vm_name: that of link @link_id, or with @link_id 0 of the
+ * only linked program that has one.  Returns a new map fd the caller
+ * closes, and the link's ID in *@found_link (when not NULL).
+ * -ENOENT: no program linked to the VM (or none of link @link_id) has a
+ * rule map; -EEXIST: several have one and @link_id is 0; -ESRCH: the VM
+ * has no link @link_id.
+ */
+int kvmtrap_rules_open(const char *vm_name, uint32_t link_id,
+		       uint32_t *found_link);
+
+/*
+ * The rule map of loaded policy @p (route_table.bpf.o), borrowed: valid
+ * until kvmtrap_policy_close().  -ENOENT: the policy has none; -EINVAL:
+ * not loaded.
+ */
+int kvmtrap_policy_rules_fd(const struct kvmtrap_policy *p);
+
+/*
+ * Add @rule (its hits must be 0) to rule map @map_fd; the policy uses it
+ * from the next call on.  -EINVAL: route_rule_check() refuses it;
+ * -EEXIST: a rule with the same key (conduit, immediate, range) is there
+ * (delete it first); -ENOSPC: the map holds ROUTE_RULES_MAX rules.
+ */
+int kvmtrap_rule_add(int map_fd, const struct route_rule *rule);
+
+/* Delete the rule of @key.  -ENOENT: there is none. */
+int kvmtrap_rule_del(int map_fd, const struct route_rule_key *key);
+
+/*
+ * The rules of @map_fd, most specific first (the order in which the
+ * policy prefers them, route_rule_better()), with their hits.  Fills up
+ * to @max, returns how many there are.
+ */
+int kvmtrap_rule_list(int map_fd, struct route_rule *rules, int max);
 
 /* ---- Names shared by parsing, help and output ---------------------------- */
 

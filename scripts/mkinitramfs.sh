@@ -32,6 +32,7 @@ install -m 755 "$busybox" "$root/bin/busybox"
 install -m 755 "$bpftool" "$root/usr/sbin/bpftool"
 install -m 755 "$vmdir/init" "$root/init"
 install -m 755 "$vmdir/run-tests" "$lib/run-tests"
+install -m 755 "$vmdir/demo" "$lib/demo"
 
 where=
 kvmdir=

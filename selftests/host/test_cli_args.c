@@ -3,7 +3,8 @@
  * test_cli_args.c: host unit tests of loader/kvmtrap_args.c, the pure C
  * part of the kvmtrap CLI: what it accepts on the command line (numbers,
  * --vm, --set, the description of a call) with the exact error for each
- * bad input, the context "kvmtrap test" builds (it must be the one KVM's
+ * bad input, the rules of "kvmtrap rule" and their precedence
+ * (bpf/route_table.h), the context "kvmtrap test" builds (it must be the one KVM's
  * kvm_arm_trap_fill_ctx() builds), the hints of its error messages and
  * its JSON writer.
  */
@@ -403,6 +404,226 @@ static void test_parse_call_bad(void)
 	BAD("bad argument '18446744073709551616': above 0xffffffffffffffff",
 	    "hvc", "1", "18446744073709551616");
 #undef BAD
+}
+
+/* ---- kvmtrap rule ------------------------------------------------------ */
+
+static int parse_rule(struct route_rule *rule, bool verdict, char *err,
+		      const char *const *words, int n)
+{
+	err[0] = '\0';
+	return kvmtrap_parse_rule(n, (char *const *)words, verdict, rule, err,
+				  ERRLEN);
+}
+
+#define PARSE_RULE(rule, verdict, err, ...) ({				\
+	static const char *const __w[] = { __VA_ARGS__ };		\
+	parse_rule(rule, verdict, err, __w, ARRAY_SIZE(__w));		\
+})
+
+static void check_key(const struct route_rule *r, uint32_t conduit,
+		      uint32_t imm, uint64_t first, uint64_t last)
+{
+	CHECK_INT(r->key.conduit, conduit);
+	CHECK_U64(r->key.imm, imm);
+	CHECK_U64(r->key.first, first);
+	CHECK_U64(r->key.last, last);
+}
+
+static void test_parse_rule_good(void)
+{
+	struct route_rule r;
+	char err[ERRLEN];
+	int n;
+
+	n = PARSE_RULE(&r, true, err, "hvc", "0xc3000042", "deny");
+	CHECK(n == 0, "returned %d (%s)", n, err);
+	check_key(&r, KVM_TRAP_CONDUIT_HVC, 0, 0xc3000042, 0xc3000042);
+	CHECK_INT(r.val.verdict, KVM_TRAP_DENY);
+	CHECK_U64(r.val.ret[0], 0);
+	CHECK_INT(route_rule_check(&r), 0);
+
+	n = PARSE_RULE(&r, true, err, "ANY", "#any", "all", "undef");
+	CHECK(n == 0, "returned %d (%s)", n, err);
+	check_key(&r, ROUTE_CONDUIT_ANY, ROUTE_IMM_ANY, 0, UINT64_MAX);
+	CHECK_INT(r.val.verdict, KVM_TRAP_UNDEF);
+
+	/* names at both ends, an immediate, all four values */
+	n = PARSE_RULE(&r, true, err, "smc", "#0xffff",
+		       "PSCI_VERSION..psci_cpu_on_64", "handled", "1", "0x2",
+		       "3", "0xffffffffffffffff");
+	CHECK(n == 0, "returned %d (%s)", n, err);
+	check_key(&r, KVM_TRAP_CONDUIT_SMC, 0xffff, 0x84000000, 0xc4000003);
+	CHECK_INT(r.val.verdict, KVM_TRAP_HANDLED);
+	CHECK_U64(r.val.ret[0], 1);
+	CHECK_U64(r.val.ret[1], 2);
+	CHECK_U64(r.val.ret[2], 3);
+	CHECK_U64(r.val.ret[3], UINT64_MAX);
+	CHECK_INT(route_rule_check(&r), 0);
+
+	/* fewer values: the rest 0; a one-ID range; #0 is SMCCC */
+	n = PARSE_RULE(&r, true, err, "hvc", "#0", "5..5", "handled", "7");
+	CHECK(n == 0, "returned %d (%s)", n, err);
+	check_key(&r, KVM_TRAP_CONDUIT_HVC, 0, 5, 5);
+	CHECK_U64(r.val.ret[0], 7);
+	CHECK_U64(r.val.ret[1], 0);
+
+	n = PARSE_RULE(&r, true, err, "smc", "0..0xffffffffffffffff", "pass");
+	CHECK(n == 0, "returned %d (%s)", n, err);
+	check_key(&r, KVM_TRAP_CONDUIT_SMC, 0, 0, UINT64_MAX);
+	CHECK_INT(r.val.verdict, KVM_TRAP_PASS);
+
+	/* del: the key only */
+	n = PARSE_RULE(&r, false, err, "any", "#1", "0x10..0x20");
+	CHECK(n == 0, "returned %d (%s)", n, err);
+	check_key(&r, ROUTE_CONDUIT_ANY, 1, 0x10, 0x20);
+}
+
+#define RULE_FORM "hvc|smc|any [#IMM|#any] FUNC|FIRST..LAST|all"
+#define VERDICTS "pass, handled, forward, deny or undef"
+
+static void test_parse_rule_bad(void)
+{
+	struct route_rule r;
+	char err[ERRLEN];
+	int n;
+
+	n = parse_rule(&r, true, err, NULL, 0);
+	CHECK_INT(n, -EINVAL);
+	CHECK_STR(err, "missing the rule: " RULE_FORM " VERDICT [X0..X3]");
+	n = parse_rule(&r, false, err, NULL, 0);
+	CHECK_STR(err, "missing the rule: " RULE_FORM);
+
+#define BAD(v, msg, ...) do {						\
+	n = PARSE_RULE(&r, v, err, __VA_ARGS__);			\
+	CHECK_INT(n, -EINVAL);						\
+	CHECK_STR(err, msg);						\
+} while (0)
+	BAD(true, "bad conduit 'papr': expected hvc, smc or any",
+	    "papr", "1", "deny");
+	BAD(true, "bad conduit 'anything': expected hvc, smc or any",
+	    "anything", "1", "deny");
+	BAD(true, "bad immediate '#0x10000': expected #0 to #0xffff (decimal or 0x hex) or #any",
+	    "hvc", "#0x10000", "1", "deny");
+	BAD(true, "bad immediate '#anything': expected #0 to #0xffff (decimal or 0x hex) or #any",
+	    "hvc", "#anything", "1", "deny");
+	BAD(true, "missing FUNCS after 'hvc': " RULE_FORM, "hvc");
+	BAD(true, "missing FUNCS after '#any': " RULE_FORM, "smc", "#any");
+	BAD(true, "bad range '0x2..0x1': FIRST is above LAST",
+	    "hvc", "0x2..0x1", "deny");
+	BAD(true, "bad function '' in '..0x1': " FUNC_FORM,
+	    "hvc", "..0x1", "deny");
+	BAD(true, "bad function '' in '0x1..': " FUNC_FORM,
+	    "hvc", "0x1..", "deny");
+	BAD(true, "bad function '.0x2' in '0x1...0x2': " FUNC_FORM,
+	    "hvc", "0x1...0x2", "deny");
+	BAD(true, "bad function 'NO_SUCH' in 'NO_SUCH': " FUNC_FORM,
+	    "hvc", "NO_SUCH", "deny");
+	BAD(true, "bad function '0x10000000000000000' in '1..0x10000000000000000': above 0xffffffffffffffff",
+	    "hvc", "1..0x10000000000000000", "deny");
+	BAD(true, "missing VERDICT after '1': " VERDICTS, "hvc", "1");
+	BAD(true, "bad verdict 'maybe': expected " VERDICTS,
+	    "hvc", "1", "maybe");
+	BAD(true, "bad verdict '1': expected " VERDICTS, "hvc", "1", "1");
+	BAD(true, "unexpected '5': only a handled rule takes X0..X3",
+	    "hvc", "1", "deny", "5");
+	BAD(true, "too many values: at most 4 (x0..x3)",
+	    "hvc", "1", "handled", "1", "2", "3", "4", "5");
+	BAD(true, "bad value 'x' for x1: expected a number (decimal or 0x hex) up to 0xffffffffffffffff",
+	    "hvc", "1", "handled", "0", "x");
+	BAD(false, "unexpected 'deny' after the rule: a rule is deleted by " RULE_FORM,
+	    "hvc", "1", "deny");
+#undef BAD
+}
+
+static void test_rule_describe(void)
+{
+	struct route_rule_key k = { ROUTE_CONDUIT_ANY, ROUTE_IMM_ANY, 0,
+				    UINT64_MAX };
+	char buf[96];
+
+	kvmtrap_rule_describe(&k, buf, sizeof(buf));
+	CHECK_STR(buf, "any #any all");
+	k = (struct route_rule_key){ KVM_TRAP_CONDUIT_SMC, 0x10, 0xc2000000,
+				     0xc200ffff };
+	kvmtrap_rule_describe(&k, buf, sizeof(buf));
+	CHECK_STR(buf, "smc #0x10 0xc2000000..0xc200ffff");
+	k = (struct route_rule_key){ KVM_TRAP_CONDUIT_HVC, 0, 7, 7 };
+	kvmtrap_rule_describe(&k, buf, sizeof(buf));
+	CHECK_STR(buf, "hvc 0x7");
+}
+
+/* route_rule_check(): what kvmtrap_rule_add() refuses before the map does */
+static void test_rule_check(void)
+{
+	struct route_rule ok = {
+		.key = { KVM_TRAP_CONDUIT_HVC, 0, 1, 2 },
+		.val = { .verdict = KVM_TRAP_HANDLED, .ret = { 1, 2, 3, 4 } },
+	}, r;
+
+	CHECK_INT(route_rule_check(&ok), 0);
+	r = ok, r.key.conduit = KVM_TRAP_CONDUIT_PAPR_HCALL;
+	CHECK_INT(route_rule_check(&r), -EINVAL);
+	r = ok, r.key.imm = 0x10000;
+	CHECK_INT(route_rule_check(&r), -EINVAL);
+	r = ok, r.key.imm = ROUTE_IMM_ANY;
+	CHECK_INT(route_rule_check(&r), 0);
+	r = ok, r.key.first = 3;
+	CHECK_INT(route_rule_check(&r), -EINVAL);
+	r = ok, r.val.verdict = KVM_TRAP_NR_VERDICTS;
+	CHECK_INT(route_rule_check(&r), -EINVAL);
+	r = ok, r.val.pad = 1;
+	CHECK_INT(route_rule_check(&r), -EINVAL);
+	r = ok, r.val.hits = 1;
+	CHECK_INT(route_rule_check(&r), -EINVAL);
+	r = ok, r.val.verdict = KVM_TRAP_FORWARD;
+	CHECK_INT(route_rule_check(&r), -EINVAL);
+	r.val.ret[0] = r.val.ret[1] = r.val.ret[2] = r.val.ret[3] = 0;
+	CHECK_INT(route_rule_check(&r), 0);
+}
+
+/*
+ * route_rule_better(): the precedence the policy applies, a strict order
+ * on different keys: exact conduit, exact immediate, narrower, lower.
+ */
+static void test_rule_precedence(void)
+{
+	/* each is better than every later one */
+	static const struct route_rule_key order[] = {
+		{ KVM_TRAP_CONDUIT_HVC, 0, 5, 5 },
+		{ KVM_TRAP_CONDUIT_HVC, 0, 0, 9 },
+		{ KVM_TRAP_CONDUIT_HVC, 0, 1, 10 },
+		{ KVM_TRAP_CONDUIT_HVC, 0, 0, UINT64_MAX },
+		{ KVM_TRAP_CONDUIT_HVC, ROUTE_IMM_ANY, 5, 5 },
+		{ KVM_TRAP_CONDUIT_HVC, ROUTE_IMM_ANY, 0, UINT64_MAX },
+		{ ROUTE_CONDUIT_ANY, 0, 5, 5 },
+		{ ROUTE_CONDUIT_ANY, 0, 0, UINT64_MAX },
+		{ ROUTE_CONDUIT_ANY, ROUTE_IMM_ANY, 5, 5 },
+		{ ROUTE_CONDUIT_ANY, ROUTE_IMM_ANY, 0, UINT64_MAX },
+	};
+	size_t i, j;
+
+	for (i = 0; i < ARRAY_SIZE(order); i++) {
+		CHECK(!route_rule_better(&order[i], &order[i]),
+		      "rule %zu better than itself", i);
+		for (j = i + 1; j < ARRAY_SIZE(order); j++) {
+			CHECK(route_rule_better(&order[i], &order[j]),
+			      "rule %zu not better than rule %zu", i, j);
+			CHECK(!route_rule_better(&order[j], &order[i]),
+			      "rule %zu better than rule %zu", j, i);
+		}
+	}
+	/* matching: conduit, immediate, both bounds inclusive */
+	CHECK(route_rule_matches(&order[2], KVM_TRAP_CONDUIT_HVC, 0, 1), "1");
+	CHECK(route_rule_matches(&order[2], KVM_TRAP_CONDUIT_HVC, 0, 10), "10");
+	CHECK(!route_rule_matches(&order[2], KVM_TRAP_CONDUIT_HVC, 0, 0), "0");
+	CHECK(!route_rule_matches(&order[2], KVM_TRAP_CONDUIT_HVC, 0, 11), "11");
+	CHECK(!route_rule_matches(&order[2], KVM_TRAP_CONDUIT_SMC, 0, 5), "smc");
+	CHECK(!route_rule_matches(&order[2], KVM_TRAP_CONDUIT_HVC, 1, 5), "#1");
+	CHECK(route_rule_matches(&order[9], KVM_TRAP_CONDUIT_SMC, 0xffff,
+				 UINT64_MAX), "any");
+	CHECK(route_rule_matches(&order[4], KVM_TRAP_CONDUIT_HVC, 0x42, 5),
+	      "#any");
 }
 
 /* ---- the context of "kvmtrap test", as kvm_arm_trap_fill_ctx() -------- */
@@ -847,6 +1068,11 @@ static const struct host_test tests[] = {
 	HOST_TEST(test_parse_set_bad),
 	HOST_TEST(test_parse_call_good),
 	HOST_TEST(test_parse_call_bad),
+	HOST_TEST(test_parse_rule_good),
+	HOST_TEST(test_parse_rule_bad),
+	HOST_TEST(test_rule_describe),
+	HOST_TEST(test_rule_check),
+	HOST_TEST(test_rule_precedence),
 	HOST_TEST(test_call_ctx_smc64),
 	HOST_TEST(test_call_ctx_smc32_narrows_args),
 	HOST_TEST(test_call_ctx_smccc_func_is_w0),

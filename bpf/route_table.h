@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * route_table.h: the rules of the route_table policy (route_table.bpf.c),
+ * shared by the policy, libkvmtrap (kvmtrap_rule_*()) and the kvmtrap CLI
+ * ("kvmtrap rule add|del|list").
+ *
+ * A rule maps (conduit, immediate, function-ID range) to a verdict, and
+ * for HANDLED to the values of x0..x3.  The rules live in a BPF hash map
+ * named "route_rules" (ROUTE_RULES_MAX entries), keyed by what they match,
+ * so that one key is one rule and each update replaces a whole rule at
+ * once (a vCPU sees the old rule or the new one, never half of each).
+ *
+ * Of the rules that match a call, the most specific one decides
+ * (route_rule_better(), the same code in the policy and in user space):
+ *
+ *  1. a rule for the call's conduit beats a rule for any conduit;
+ *  2. a rule for the call's immediate beats a rule for any immediate;
+ *  3. a narrower range (fewer function IDs) beats a wider one;
+ *  4. between overlapping ranges of the same width, the lower first ID.
+ *
+ * Two different keys never tie, so the answer does not depend on the
+ * order of the rules in the map.  A call no rule matches is passed on
+ * (KVM_TRAP_PASS) to the VM's next policy, or to KVM's default.
+ */
+#ifndef __ROUTE_TABLE_H
+#define __ROUTE_TABLE_H
+
+#ifndef __VMLINUX_H__
+#include <errno.h>
+#include <linux/kvm_trap.h>
+#include <linux/types.h>
+#endif
+
+/* The map's name, as "kvmtrap rule" finds it among a VM's programs' maps. */
+#define ROUTE_RULES_MAP_NAME	"route_rules"
+/*
+ * At most this many rules per route_table instance: the policy visits
+ * every rule on each call (bpf_for_each_map_elem()), so the cost of a call
+ * grows with the number of rules, and the verifier needs a bound.
+ */
+#define ROUTE_RULES_MAX		64
+
+/* route_rule_key::conduit: any conduit (else enum kvm_trap_conduit). */
+#define ROUTE_CONDUIT_ANY	0
+/* route_rule_key::imm: any immediate, 0 (SMCCC) included. */
+#define ROUTE_IMM_ANY		0xffffffffU
+
+struct route_rule_key {
+	__u32 conduit;		/* KVM_TRAP_CONDUIT_HVC, _SMC or _ANY */
+	__u32 imm;		/* 0 for SMCCC calls, 1..0xffff, or _ANY */
+	__u64 first;		/* function ID (w0; x0 with an immediate) */
+	__u64 last;		/* inclusive, >= first */
+};
+
+struct route_rule_val {
+	__u32 verdict;		/* enum kvm_trap_verdict */
+	__u32 pad;		/* zero */
+	__u64 ret[4];		/* HANDLED: x0..x3 (narrowed by KVM) */
+	__u64 hits;		/* calls this rule decided (not queries) */
+};
+
+struct route_rule {
+	struct route_rule_key key;
+	struct route_rule_val val;
+};
+
+/*
+ * Is @r a rule the policy can use?  0 if so, else a negative errno
+ * (-EINVAL): conduit not ANY, HVC or SMC; immediate above 0xffff and not
+ * ANY; first > last; verdict not one of enum kvm_trap_verdict; pad or
+ * hits not zero; x0..x3 given for a verdict other than HANDLED.
+ */
+#ifndef __VMLINUX_H__	/* user space only */
+static inline int route_rule_check(const struct route_rule *r)
+{
+	const struct route_rule_key *k = &r->key;
+	const struct route_rule_val *v = &r->val;
+
+	if (k->conduit != ROUTE_CONDUIT_ANY &&
+	    k->conduit != KVM_TRAP_CONDUIT_HVC &&
+	    k->conduit != KVM_TRAP_CONDUIT_SMC)
+		return -EINVAL;
+	if (k->imm != ROUTE_IMM_ANY && k->imm > 0xffff)
+		return -EINVAL;
+	if (k->first > k->last || v->verdict >= KVM_TRAP_NR_VERDICTS ||
+	    v->pad || v->hits)
+		return -EINVAL;
+	if (v->verdict != KVM_TRAP_HANDLED &&
+	    (v->ret[0] || v->ret[1] || v->ret[2] || v->ret[3]))
+		return -EINVAL;
+	return 0;
+}
+#endif
+
+/* Does the rule of @k match the call (@conduit, @imm, @func_id)? */
+static inline int route_rule_matches(const struct route_rule_key *k,
+				     __u32 conduit, __u32 imm, __u64 func_id)
+{
+	return (k->conduit == ROUTE_CONDUIT_ANY || k->conduit == conduit) &&
+	       (k->imm == ROUTE_IMM_ANY || k->imm == imm) &&
+	       func_id >= k->first && func_id <= k->last;
+}
+
+/*
+ * Is rule @a more specific than rule @b (both matching one call)?  The
+ * precedence above, as a strict total order on different keys.
+ */
+static inline int route_rule_better(const struct route_rule_key *a,
+				     const struct route_rule_key *b)
+{
+	int a_any = a->conduit == ROUTE_CONDUIT_ANY;
+	int b_any = b->conduit == ROUTE_CONDUIT_ANY;
+
+	if (a_any != b_any)
+		return !a_any;
+	a_any = a->imm == ROUTE_IMM_ANY;
+	b_any = b->imm == ROUTE_IMM_ANY;
+	if (a_any != b_any)
+		return !a_any;
+	if (a->last - a->first != b->last - b->first)
+		return a->last - a->first < b->last - b->first;
+	if (a->first != b->first)
+		return a->first < b->first;
+	/* Same width and start: the same range; order by conduit, imm. */
+	if (a->conduit != b->conduit)
+		return a->conduit < b->conduit;
+	return a->imm < b->imm;
+}
+
+#endif /* __ROUTE_TABLE_H */
