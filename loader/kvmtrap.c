@@ -1485,13 +1485,42 @@ static void on_signal(int sig)
 	trace_stop = 1;
 }
 
+/*
+ * Events of one poll, from all the VM's ring buffers: each policy has its
+ * own, and a poll drains them one after the other, so they are put in
+ * time order before they are printed.
+ */
+static struct kvmtrap_event *trace_batch;
+static size_t trace_nr, trace_cap;
+
 static int on_event(void *ctx, void *data, size_t size)
 {
-	const struct kvmtrap_event *e = data;
+	struct kvmtrap_event *b;
+
+	if (size < sizeof(*trace_batch))
+		return 0;
+	if (trace_nr == trace_cap) {
+		b = realloc(trace_batch, (trace_cap * 2 + 64) * sizeof(*b));
+		if (!b)
+			return -ENOMEM;
+		trace_batch = b;
+		trace_cap = trace_cap * 2 + 64;
+	}
+	memcpy(&trace_batch[trace_nr++], data, sizeof(*trace_batch));
+	return 0;
+}
+
+static int event_cmp(const void *a, const void *b)
+{
+	const struct kvmtrap_event *x = a, *y = b;
+
+	return x->time_ns < y->time_ns ? -1 : x->time_ns > y->time_ns;
+}
+
+static void print_event(const struct kvmtrap_event *e)
+{
 	char call[160];
 
-	if (size < sizeof(*e))
-		return 0;
 	if (json) {
 		json_begin();
 		kvmtrap_json_begin_object(&jw);
@@ -1521,11 +1550,23 @@ static int on_event(void *ctx, void *data, size_t size)
 		       (unsigned long long)e->args[1],
 		       (unsigned long long)e->args[2], verdict_str(e->verdict));
 	}
-	/* A reader at the other end of a pipe sees each event at once. */
+}
+
+/* Print the batch in time order; false once --count events are out. */
+static bool print_batch(void)
+{
+	size_t i;
+
+	qsort(trace_batch, trace_nr, sizeof(*trace_batch), event_cmp);
+	for (i = 0; i < trace_nr; i++) {
+		print_event(&trace_batch[i]);
+		if (trace_max && ++trace_seen >= trace_max)
+			break;
+	}
+	trace_nr = 0;
+	/* A reader at the other end of a pipe sees each batch at once. */
 	fflush(stdout);
-	if (trace_max && ++trace_seen >= trace_max)
-		return -ECANCELED;	/* stops ring_buffer__poll() */
-	return 0;
+	return !trace_max || trace_seen < trace_max;
 }
 
 /*
@@ -1701,7 +1742,7 @@ static int do_trace(int argc, char **argv)
 				wait = deadline - t;
 		}
 		err = ring_buffer__poll(rb, wait);
-		if (err == -ECANCELED)
+		if (!print_batch())
 			break;		/* --count reached */
 		if (err < 0 && err != -EINTR) {
 			r = fail(KVMTRAP_OP_TRACE, err, "trace", obj);
@@ -1709,6 +1750,7 @@ static int do_trace(int argc, char **argv)
 		}
 	}
 out:
+	free(trace_batch);
 	ring_buffer__free(rb);
 	for (i = 0; i < nids; i++)
 		close(fds[i]);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Host test of the documentation: every Documentation/*.rst parses with no
+# Host test of the documentation: every Documentation/*.rst (and each
+# example's README.rst) parses with no
 # docutils warning (a broken table or a stray markup would otherwise only
 # show when someone renders it), and the kvmtrap(8) man page renders as a
 # man page with its required sections.  TAP output.
@@ -37,7 +38,7 @@ if writer == 'manpage':
 PY
 }
 
-for f in "$top"/Documentation/*.rst; do
+for f in "$top"/Documentation/*.rst "$top"/examples/*/README.rst; do
 	msgs=$(check null "$f" 2>&1 >/dev/null)
 	[ -z "$msgs" ] || printf '%s\n' "$msgs" | sed 's/^/# /'
 	result "$([ -z "$msgs" ]; echo $?)" "$(basename "$f") parses cleanly"
