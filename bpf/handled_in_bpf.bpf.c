@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * handled_in_bpf.bpf.c: answer a vendor service's general queries in the
- * kernel, without an exit to the VMM.  SMCCC reserves three calls at the
- * top of each service's range (SMCCC 1.4, "General Service Queries"), all
- * SMC32/HVC32 fast calls:
+ * kernel, without an exit to the VMM.  SMCCC reserves calls at the top
+ * of each service's range (SMCCC 1.4, "General Service Queries"), all
+ * SMC32/HVC32 fast calls; 0xff02 is reserved and passed on:
  *
- *   0x8N00ff01  Call Count	w0 = @count
- *   0x8N00ff02  Call UID	w0..w3 = @uid0..@uid3 (the service's UUID)
+ *   0x8N00ff00  Call Count	w0 = @count (deprecated by SMCCC, still probed)
+ *   0x8N00ff01  Call UID	w0..w3 = @uid0..@uid3 (the service's UUID)
  *   0x8N00ff03  Revision	w0 = @major, w1 = @minor
  *
  * where N is the owner (@owner, default 2: SiP, the silicon provider's
@@ -36,8 +36,9 @@
 
 #define SMCCC_FAST_32		0x80000000U
 #define SMCCC_OWNER_SHIFT	24
-#define SMCCC_CALL_COUNT	0xff01
-#define SMCCC_CALL_UID		0xff02
+/* As ARM_SMCCC_FUNC_QUERY_CALL_UID and OP-TEE's OPTEE_SMC_FUNCID_CALLS_*. */
+#define SMCCC_CALL_COUNT	0xff00
+#define SMCCC_CALL_UID		0xff01
 #define SMCCC_REVISION		0xff03
 
 const volatile __u32 owner = 2;

@@ -84,13 +84,28 @@ static __always_inline __u64 token_cost(__u64 rate)
 }
 
 /*
+ * The credit of a full bucket, burst * cost.  Saturated: a burst of
+ * 2^55 tokens at 1 per second would wrap to 0, a bucket that never holds
+ * a token; one too large to count in nanoseconds is as good as no limit.
+ */
+static __always_inline __u64 bucket_cap(__u64 burst, __u64 cost)
+{
+	__u64 max_burst = ~0ULL / cost;
+
+	/* Else clang folds the test into a 128-bit multiply BPF lacks. */
+	barrier_var(max_burst);
+	return burst > max_burst ? ~0ULL : burst * cost;
+}
+
+/*
  * Take a token from bucket @slot (just look when @query).  True when
  * there was one.
  */
 static __always_inline bool take(__u32 slot, __u64 burst, __u64 rate,
 				 __u64 now, bool query)
 {
-	__u64 cost = token_cost(rate), cap = burst * cost, credit, room;
+	__u64 cost = token_cost(rate), cap = bucket_cap(burst, cost);
+	__u64 credit, room;
 	struct rl_bucket *b;
 	bool ok;
 
@@ -118,7 +133,7 @@ static __always_inline bool take(__u32 slot, __u64 burst, __u64 rate,
 /* Give back the token take() took from bucket @slot. */
 static __always_inline void give_back(__u32 slot, __u64 burst, __u64 rate)
 {
-	__u64 cost = token_cost(rate), cap = burst * cost;
+	__u64 cost = token_cost(rate), cap = bucket_cap(burst, cost);
 	struct rl_bucket *b;
 
 	b = bpf_map_lookup_elem(&rl_buckets, &slot);

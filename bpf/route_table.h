@@ -7,8 +7,10 @@
  * A rule maps (conduit, immediate, function-ID range) to a verdict, and
  * for HANDLED to the values of x0..x3.  The rules live in a BPF hash map
  * named "route_rules" (ROUTE_RULES_MAX entries), keyed by what they match,
- * so that one key is one rule and each update replaces a whole rule at
- * once (a vCPU sees the old rule or the new one, never half of each).
+ * so that one key is one rule.  Rules are added and deleted whole, never
+ * changed in place; but a hash element freed by a delete can be reused by
+ * the next add while a vCPU still reads it, so a call racing with a del
+ * followed by an add may see the old verdict with the new x0..x3.
  *
  * Of the rules that match a call, the most specific one decides
  * (route_rule_better(), the same code in the policy and in user space):

@@ -221,7 +221,8 @@ int kvmtrap_pin(struct kvmtrap_vm *vm, int link_fd, char *path, size_t len);
 /*
  * Remove the pin of link @link_id of VM @vm_name, and the VM's directory
  * with its handled-call list when no link pin is left in it.  The link is
- * not detached: it lives on while an fd of it is open.
+ * not detached: it lives on while an fd of it is open, and if the pin was
+ * its last reference the kernel releases it asynchronously, shortly after.
  * -ENOENT: not pinned there.
  */
 int kvmtrap_unpin(const char *vm_name, uint32_t link_id);

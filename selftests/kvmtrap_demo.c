@@ -206,9 +206,9 @@ static const struct expect with_policies[] = {
 	  { NS, 0, 0, 0 } },
 	{ "hvc", 0, 0xc2000200, "filter:forward", "-", "filter", false,
 	  { 0, 0xc2000200, 0, 7 } },
-	{ "smc", 0, 0x8200ff01, "bpf:handled", "handled_in_bpf", "-", false,
+	{ "smc", 0, 0x8200ff00, "bpf:handled", "handled_in_bpf", "-", false,
 	  { 3, 0, 0, 0 } },				/* Call Count */
-	{ "hvc", 0, 0x8200ff02, "bpf:handled", "handled_in_bpf", "-", false,
+	{ "hvc", 0, 0x8200ff01, "bpf:handled", "handled_in_bpf", "-", false,
 	  { 0x3a5e8f2c, 0x6b1d4e0a, 0x9c475d2b, 0x8e91f03a } },	/* UID */
 	{ "smc", 0, 0xc2000001, "bpf:forward", "forward_vendor", "bpf", false,
 	  { 0, 0xc2000001, 0, 1 } },
@@ -233,8 +233,8 @@ static const struct expect without_policies[] = {
 	{ "smc", 0, 0xc3000100, "filter:deny", "-", "-", false, { NS, 0, 0, 0 } },
 	{ "hvc", 0, 0xc2000200, "filter:forward", "-", "filter", false,
 	  { 0, 0xc2000200, 0, 7 } },
-	{ "smc", 0, 0x8200ff01, "default", "-", "-", false, { NS, 0, 0, 0 } },
-	{ "hvc", 0, 0x8200ff02, "default", "-", "-", false, { NS, 0, 0, 0 } },
+	{ "smc", 0, 0x8200ff00, "default", "-", "-", false, { NS, 0, 0, 0 } },
+	{ "hvc", 0, 0x8200ff01, "default", "-", "-", false, { NS, 0, 0, 0 } },
 	{ "smc", 0, 0xc2000001, "default", "-", "-", false, { NS, 0, 0, 0 } },
 	{ "smc", 0, 0xc5000001, "default", "-", "-", false, { NS, 0, 0, 0 } },
 	{ "hvc", 1, 0x1234, "default", "-", "-", false, { NS, 0, 0, 0 } },
@@ -530,8 +530,8 @@ static void test_demo_script(void)
 	CHECK(count(o, "policies: none") == 1, "second VM without policies:\n%s",
 	      o);
 	/* kvmtrap handled: the two SiP queries handled_in_bpf answered. */
-	CHECK(count(o, "smc 0 0x8200ff01 0x8200ff01 bpf policy 1") == 1 &&
-	      count(o, "hvc 0 0x8200ff02 0x8200ff02 bpf policy 1") == 1,
+	CHECK(count(o, "smc 0 0x8200ff00 0x8200ff00 bpf policy 1") == 1 &&
+	      count(o, "hvc 0 0x8200ff01 0x8200ff01 bpf policy 1") == 1,
 	      "handled list:\n%s", o);
 	/* kvmtrap trace: audit saw the call, deny_unknown made it UNDEF. */
 	CHECK(count(o, "vcpu 0 hvc #0x4242 0x0 args 0x0 0x0 0x0: pass") == 1 &&

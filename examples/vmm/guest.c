@@ -157,7 +157,7 @@ static void emit_mov(struct code *c, int rd, uint64_t v)
 
 /*
  * Every vector slot but one reports an unexpected exception: ESR, ELR and
- * the slot's number to the VMM, then stops.  Nine instructions.
+ * the slot's number to the VMM, then stops.  Eight instructions.
  */
 static void emit_unexpected(struct code *c, int slot)
 {

@@ -103,6 +103,7 @@ struct record {
 
 static struct record records[MAX_CALLS];
 static volatile sig_atomic_t timed_out;
+static struct kvm_run *alarm_run;	/* the vCPU on_alarm() stops */
 
 static void __attribute__((format(printf, 1, 2))) err_msg(const char *fmt, ...)
 {
@@ -279,13 +280,14 @@ static int attach_one(struct vm *vm, const struct policy_line *l)
 		link_fd = kvmtrap_policy_attach(p, vm->kt);
 		err = link_fd < 0 ? link_fd : 0;
 	}
-	if (!err) {
-		step = "pin";
-		err = kvmtrap_pin(vm->kt, link_fd, NULL, 0);
-	}
+	/* Pinned last: a failure before leaves nothing behind in bpffs. */
 	if (!err) {
 		step = "read link of";
 		err = kvmtrap_link_info(link_fd, info);
+	}
+	if (!err) {
+		step = "pin";
+		err = kvmtrap_pin(vm->kt, link_fd, NULL, 0);
 	}
 	if (err) {
 		err_msg("%s policy %s: %s%s", step, l->path, strerror(-err),
@@ -469,16 +471,29 @@ static int step(struct vm *vm, struct record *r, struct kvmtrap_stats *last)
 	return 0;
 }
 
+/*
+ * --timeout: KVM_RUN returns EINTR when the alarm interrupts it.  If the
+ * alarm comes while we are between two KVM_RUNs, immediate_exit makes the
+ * next one return EINTR at once instead of running a looping guest
+ * forever.
+ */
 static void on_alarm(int sig)
 {
 	timed_out = 1;
+	if (alarm_run)
+		alarm_run->immediate_exit = 1;
 }
 
-static int run_guest(struct vm *vm, const struct options *o,
+static void alarm_set(int seconds)
+{
+	struct itimerval it = { .it_value.tv_sec = seconds };
+
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static int run_calls(struct vm *vm, const struct options *o,
 		     const struct script *s)
 {
-	struct sigaction sa = { .sa_handler = on_alarm };
-	struct itimerval it = { .it_value.tv_sec = o->timeout };
 	struct kvm_run *run = vm->run;
 	struct kvmtrap_stats last;
 	uint64_t fault[3] = { 0 };
@@ -490,10 +505,6 @@ static int run_guest(struct vm *vm, const struct options *o,
 			strerror(-err));
 		return -1;
 	}
-	/* No SA_RESTART: the alarm makes KVM_RUN return EINTR. */
-	sigaction(SIGALRM, &sa, NULL);
-	setitimer(ITIMER_REAL, &it, NULL);
-
 	for (;;) {
 		uint64_t data = 0;
 
@@ -535,13 +546,16 @@ static int run_guest(struct vm *vm, const struct options *o,
 		memcpy(&data, run->mmio.data, sizeof(data));
 		switch (run->mmio.phys_addr) {
 		case MMIO_STEP:
-			if (data != (uint64_t)n || step(vm, &records[n], &last))
+			if (data != (uint64_t)n) {
+				err_msg("guest: call %" PRIu64 " over, expected call %d",
+					data + 1, n + 1);
+				return -1;
+			}
+			if (step(vm, &records[n], &last))
 				return -1;
 			n++;
 			break;
 		case MMIO_DONE:
-			it.it_value.tv_sec = 0;
-			setitimer(ITIMER_REAL, &it, NULL);
 			return 0;
 		case MMIO_FAULT_ESR:
 			fault[0] = data;
@@ -562,6 +576,23 @@ static int run_guest(struct vm *vm, const struct options *o,
 			return -1;
 		}
 	}
+}
+
+static int run_guest(struct vm *vm, const struct options *o,
+		     const struct script *s)
+{
+	/* No SA_RESTART: the alarm makes KVM_RUN return EINTR. */
+	struct sigaction sa = { .sa_handler = on_alarm };
+	int err;
+
+	alarm_run = vm->run;
+	sigaction(SIGALRM, &sa, NULL);
+	alarm_set(o->timeout);
+	err = run_calls(vm, o, s);
+	/* Disarmed on every way out, so that --hold is not interrupted. */
+	alarm_set(0);
+	alarm_run = NULL;
+	return err;
 }
 
 /* ---- 6. what happened ---------------------------------------------------- */
