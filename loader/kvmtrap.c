@@ -1577,35 +1577,12 @@ static bool print_batch(void)
 static int add_prog_rings(uint32_t prog_id, struct ring_buffer **rb,
 			  uint32_t *ids, int *fds, int *nids, int max_ids)
 {
-	struct bpf_prog_info pi = {};
-	__u32 len = sizeof(pi), nr, i, *map_ids = NULL;
-	int prog_fd, added = 0, err = 0, k;
+	int nr, i, added = 0, err = 0, k;
+	uint32_t *map_ids;
 
-	prog_fd = bpf_prog_get_fd_by_id(prog_id);
-	if (prog_fd < 0)
-		return -errno;
-	if (bpf_prog_get_info_by_fd(prog_fd, &pi, &len)) {
-		err = -errno;
-		goto out;
-	}
-	nr = pi.nr_map_ids;
-	if (!nr)
-		goto out;
-	map_ids = calloc(nr, sizeof(*map_ids));
-	if (!map_ids) {
-		err = -ENOMEM;
-		goto out;
-	}
-	memset(&pi, 0, sizeof(pi));
-	pi.nr_map_ids = nr;
-	pi.map_ids = (__u64)(unsigned long)map_ids;
-	len = sizeof(pi);
-	if (bpf_prog_get_info_by_fd(prog_fd, &pi, &len)) {
-		err = -errno;
-		goto out;
-	}
-	if (pi.nr_map_ids < nr)
-		nr = pi.nr_map_ids;
+	nr = kvmtrap_prog_map_ids(prog_id, &map_ids);
+	if (nr < 0)
+		return nr;
 
 	for (i = 0; i < nr; i++) {
 		struct bpf_map_info mi = {};
@@ -1644,7 +1621,6 @@ static int add_prog_rings(uint32_t prog_id, struct ring_buffer **rb,
 	}
 out:
 	free(map_ids);
-	close(prog_fd);
 	return err ? err : added;
 }
 

@@ -210,6 +210,13 @@ int kvmtrap_links(const char *vm_name, struct kvmtrap_link_info *infos,
 int kvmtrap_link_fd(uint32_t link_id);
 
 /*
+ * The IDs of the maps that program @prog_id uses (a link's policy: its
+ * ring buffer, its rule table...).  *@ids is malloc()ed, the caller frees
+ * it; returns the count.  -ENOENT: no such program.
+ */
+int kvmtrap_prog_map_ids(uint32_t prog_id, uint32_t **ids);
+
+/*
  * Pin @link_fd as KVMTRAP_BPFFS_DIR/<vm>/link-<id> (creating the
  * directories; bpffs is mounted at /sys/fs/bpf if it is not).  The path
  * goes to @path when non-NULL.  -EEXIST: already pinned there; -EINVAL:

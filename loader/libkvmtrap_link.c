@@ -380,3 +380,41 @@ int kvmtrap_vm_cleanup(const char *vm_name)
 	kvmtrap__unlock(lock);
 	return err == -ENOENT ? 0 : err;
 }
+
+int kvmtrap_prog_map_ids(uint32_t prog_id, uint32_t **ids)
+{
+	struct bpf_prog_info pi = {};
+	__u32 len = sizeof(pi), nr;
+	uint32_t *m = NULL;
+	int fd, r;
+
+	fd = bpf_prog_get_fd_by_id(prog_id);
+	if (fd < 0)
+		return -errno;
+	if (bpf_prog_get_info_by_fd(fd, &pi, &len)) {
+		r = -errno;
+		goto out;
+	}
+	/* Asked twice: the count first, then the IDs into room for them. */
+	nr = pi.nr_map_ids;
+	m = calloc(nr ? nr : 1, sizeof(*m));
+	if (!m) {
+		r = -ENOMEM;
+		goto out;
+	}
+	memset(&pi, 0, sizeof(pi));
+	pi.nr_map_ids = nr;
+	pi.map_ids = (__u64)(unsigned long)m;
+	len = sizeof(pi);
+	if (bpf_prog_get_info_by_fd(fd, &pi, &len)) {
+		r = -errno;
+		free(m);
+		goto out;
+	}
+	*ids = m;
+	/* A program's maps are fixed at load; the smaller count is safe. */
+	r = pi.nr_map_ids < nr ? pi.nr_map_ids : nr;
+out:
+	close(fd);
+	return r;
+}

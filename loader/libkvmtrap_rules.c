@@ -35,36 +35,13 @@ static bool is_rules_map(int fd)
 /* A new fd of the rule map of program @prog_id, -ENOENT when none. */
 static int prog_rules_map(uint32_t prog_id)
 {
-	struct bpf_prog_info pi = {};
-	__u32 len = sizeof(pi), nr, i, *ids = NULL;
-	int prog_fd, fd, r = -ENOENT;
+	uint32_t *ids;
+	int n, i, fd, r = -ENOENT;
 
-	prog_fd = bpf_prog_get_fd_by_id(prog_id);
-	if (prog_fd < 0)
-		return -errno;
-	if (bpf_prog_get_info_by_fd(prog_fd, &pi, &len)) {
-		r = -errno;
-		goto out;
-	}
-	nr = pi.nr_map_ids;
-	if (!nr)
-		goto out;
-	ids = calloc(nr, sizeof(*ids));
-	if (!ids) {
-		r = -ENOMEM;
-		goto out;
-	}
-	memset(&pi, 0, sizeof(pi));
-	pi.nr_map_ids = nr;
-	pi.map_ids = (__u64)(unsigned long)ids;
-	len = sizeof(pi);
-	if (bpf_prog_get_info_by_fd(prog_fd, &pi, &len)) {
-		r = -errno;
-		goto out;
-	}
-	if (pi.nr_map_ids < nr)
-		nr = pi.nr_map_ids;
-	for (i = 0; i < nr; i++) {
+	n = kvmtrap_prog_map_ids(prog_id, &ids);
+	if (n < 0)
+		return n;
+	for (i = 0; i < n; i++) {
 		fd = bpf_map_get_fd_by_id(ids[i]);
 		if (fd < 0)
 			continue;	/* gone meanwhile */
@@ -74,9 +51,7 @@ static int prog_rules_map(uint32_t prog_id)
 		}
 		close(fd);
 	}
-out:
 	free(ids);
-	close(prog_fd);
 	return r;
 }
 
