@@ -266,14 +266,15 @@ $(SELFTESTS_OUT)/%: $(SELFTESTS_OUT)/%.o $(LIBKVMTRAP_A) $(LIBBPF_A) $(LIBKVM_OB
 $(SELFTESTS_OUT) $(BENCH_OUT) $(LOADER_OUT) $(HOST_TESTS_OUT) $(POLICY_OUT) $(EXAMPLE_OUT):
 	$(Q)mkdir -p $@
 
-# The benchmark: same flags and libraries as the selftests.
+# The benchmark: same flags and libraries as the selftests, and libkvmtrap
+# for the policy-* cases (the policy library loaded as a VMM loads it).
 $(BENCH_OUT)/%.o: $(TOP)/bench/%.c $(BENCH_OUT)/%.skel.h $(LIBBPF_A) | $(BENCH_OUT)
 	@echo "  CC      $(@F)"
 	$(Q)$(ACC) $(ST_CFLAGS) -I$(BENCH_OUT) -c $< -o $@
 
-$(BENCH_BIN): $(BENCH_OUT)/kvmtrap_bench.o $(LIBBPF_A) $(LIBKVM_OBJS)
+$(BENCH_BIN): $(BENCH_OUT)/kvmtrap_bench.o $(LIBKVMTRAP_A) $(LIBBPF_A) $(LIBKVM_OBJS)
 	@echo "  LD      $(@F)"
-	$(Q)$(ACC) -static -o $@ $< $(LIBKVM_OBJS) $(ST_LDLIBS)
+	$(Q)$(ACC) -static -o $@ $< $(LIBKVM_OBJS) $(LIBKVMTRAP_A) $(ST_LDLIBS)
 
 $(BUSYBOX): $(TOP)/scripts/fetch-busybox.sh
 	$(Q)$(TOP)/scripts/fetch-busybox.sh $(A64)/busybox

@@ -22,16 +22,24 @@
  * Cases that need KVM_CAP_TRAP_BPF are left out on a kernel without it.
  * Every case checks what the guest got back, so a fast wrong answer is an
  * error, not a result.
+ *
+ * The "policy-" cases measure the bundled policies of the policy library
+ * (bpf/NAME.bpf.c, in the VM under POLICY_DIR) loaded as a VMM loads them,
+ * through libkvmtrap: open by path, knobs set, loaded against the VM (so
+ * that their handled-call list is the VM's pinned one), attached.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <linux/arm-smccc.h>
 #include <linux/kvm_trap.h>
 #include <linux/psci.h>
 
 #include <bpf/libbpf.h>
+
+#include "libkvmtrap.h"
 
 #include "kvm_util.h"
 #include "processor.h"
@@ -50,6 +58,16 @@
 
 #define ROUNDS 9
 
+/* Where the VM's initramfs installs the policy library (bpf/). */
+#define POLICY_DIR "/usr/lib/kvmtrap/policies"
+/* The SMCCC Call UID query of the SiP service (owner 2), SMC32/HVC32. */
+#define SIP_CALL_UID ARM_SMCCC_CALL_VAL(ARM_SMCCC_FAST_CALL, ARM_SMCCC_SMC_32, \
+					ARM_SMCCC_OWNER_SIP, 0xff01)
+/* handled_in_bpf's default answer to it, its uid0 knob (w0). */
+#define HANDLED_IN_BPF_UID0 0x3a5e8f2cull
+/* x0 of the route_table rule the call matches. */
+#define ROUTE_X0 0x7ab1eull
+
 enum serve {
 	SERVE_NONE,	/* no exit expected */
 	SERVE_ONE_REG,	/* read x1..x6, write x0..x3 with KVM_*_ONE_REG */
@@ -66,6 +84,11 @@ struct bench_case {
 	uint64_t want_x0;	/* x0 the guest must see after the call */
 	bool want_undef;	/* ...or an undefined-instruction exception */
 	unsigned int n;		/* calls per round */
+	/* A policy of the library, loaded by path through libkvmtrap: */
+	const char *policy;	/* POLICY_DIR/<policy>.bpf.o, or NULL */
+	const char *knob;	/* kvmtrap_policy_set(knob, value) */
+	const char *value;
+	unsigned int rules;	/* route_table: rules in its table */
 };
 
 static const struct bench_case cases[] = {
@@ -100,9 +123,34 @@ static const struct bench_case cases[] = {
 	{ "filter-fwd-retregs", KVM_TRAP_CONDUIT_HVC, BENCH_FUNC,
 	  .filter_fwd = true, .serve = SERVE_RET_REGS, .want_x0 = FWD_X0,
 	  .n = 64 },
+	/* The policy library, with the knobs its users would give it. */
+	{ "policy-handled-in-bpf", KVM_TRAP_CONDUIT_HVC, SIP_CALL_UID,
+	  .policy = "handled_in_bpf", .want_x0 = HANDLED_IN_BPF_UID0,
+	  .n = 400 },
+	{ "policy-route-table-1", KVM_TRAP_CONDUIT_HVC, BENCH_FUNC,
+	  .policy = "route_table", .rules = 1, .want_x0 = ROUTE_X0,
+	  .n = 400 },
+	{ "policy-route-table-64", KVM_TRAP_CONDUIT_HVC, BENCH_FUNC,
+	  .policy = "route_table", .rules = ROUTE_RULES_MAX,
+	  .want_x0 = ROUTE_X0, .n = 400 },
+	{ "policy-deny-unknown", KVM_TRAP_CONDUIT_HVC, BENCH_FUNC,
+	  .policy = "deny_unknown", .want_x0 = BENCH_FUNC,
+	  .want_undef = true, .n = 400 },
+	/* A bucket too large to ever run out: every call is passed on. */
+	{ "policy-ratelimit", KVM_TRAP_CONDUIT_HVC, BENCH_FUNC,
+	  .policy = "ratelimit", .knob = "vcpu_burst", .value = "1000000000000",
+	  .want_x0 = NOT_SUPPORTED, .n = 400 },
 };
 
 #define FIRST_TRAP_CASE 5
+
+/*
+ * The trace ring buffer of the policy of the case running, drained before
+ * each round (outside the timed loop) as "kvmtrap trace" would drain it:
+ * a round of 400 events fits in it, so every call measured pays for its
+ * event.  Left full, it would drop them and measure a cheaper path.
+ */
+static struct ring_buffer *bench_events;
 
 /* Set by the VMM before each round. */
 static struct {
@@ -202,6 +250,9 @@ static uint64_t round_ns(struct kvm_vcpu *vcpu, const struct bench_case *c,
 
 	bench_req.n = n;
 	sync_global_to_guest(vcpu->vm, bench_req);
+	if (bench_events)
+		TEST_ASSERT(ring_buffer__consume(bench_events) >= 0,
+			    "%s: draining the trace events", c->name);
 
 	/* The bare ioctl: the timed loop is the VMM's whole work. */
 	t0 = now_ns();
@@ -254,8 +305,84 @@ static struct kvm_vm *create_vm(struct kvm_vcpu **vcpu)
 	return vm;
 }
 
+static int bench_event(void *ctx, void *data, size_t size)
+{
+	return 0;
+}
+
+/*
+ * Fill route_table's rule map with @c->rules rules: one for the call,
+ * HANDLED with x0 = ROUTE_X0, and the others for function IDs above it,
+ * which every call visits and none matches.
+ */
+static void add_rules(const struct bench_case *c, struct kvmtrap_policy *p)
+{
+	int fd = kvmtrap_policy_rules_fd(p), r;
+	unsigned int i;
+
+	TEST_ASSERT(fd >= 0, "%s: kvmtrap_policy_rules_fd: %s", c->name,
+		    strerror(-fd));
+	for (i = 0; i < c->rules; i++) {
+		struct route_rule rule = {
+			.key = {
+				.conduit = c->conduit,
+				.imm = 0,
+				.first = c->x0 + i,
+				.last = c->x0 + i,
+			},
+			.val.verdict = i ? KVM_TRAP_DENY : KVM_TRAP_HANDLED,
+			.val.ret = { i ? 0 : ROUTE_X0 },
+		};
+
+		r = kvmtrap_rule_add(fd, &rule);
+		TEST_ASSERT(!r, "%s: kvmtrap_rule_add(rule %u): %s", c->name,
+			    i, strerror(-r));
+	}
+}
+
+/* Load @c->policy as a VMM does and link it to @vm; returns the link fd. */
+static int attach_policy(const struct bench_case *c, struct kvm_vm *vm,
+			 struct kvmtrap_vm **kvm, struct kvmtrap_policy **p)
+{
+	char path[256];
+	struct bpf_map *events;
+	int r;
+
+	snprintf(path, sizeof(path), POLICY_DIR "/%s.bpf.o", c->policy);
+	r = kvmtrap_vm_open(vm->fd, kvm);
+	TEST_ASSERT(!r, "%s: kvmtrap_vm_open: %s", c->name, strerror(-r));
+	r = kvmtrap_policy_open(path, p);
+	TEST_ASSERT(!r, "%s: kvmtrap_policy_open(%s): %s", c->name, path,
+		    strerror(-r));
+	if (c->knob) {
+		r = kvmtrap_policy_set(*p, c->knob, c->value);
+		TEST_ASSERT(!r, "%s: kvmtrap_policy_set(%s=%s): %s", c->name,
+			    c->knob, c->value, strerror(-r));
+	}
+	r = kvmtrap_policy_load(*p, *kvm);
+	TEST_ASSERT(!r, "%s: kvmtrap_policy_load: %s", c->name, strerror(-r));
+	if (c->rules)
+		add_rules(c, *p);
+	events = bpf_object__find_map_by_name(kvmtrap_policy_object(*p),
+					      "kvmtrap_events");
+	if (events) {
+		bench_events = ring_buffer__new(bpf_map__fd(events),
+						bench_event, NULL, NULL);
+		TEST_ASSERT(bench_events, "%s: ring_buffer__new: %s", c->name,
+			    strerror(errno));
+	}
+	r = kvmtrap_policy_attach(*p, *kvm);
+	TEST_ASSERT(r >= 0, "%s: kvmtrap_policy_attach: %s", c->name,
+		    strerror(-r));
+	return r;
+}
+
 static double run_case(const struct bench_case *c, struct kvmtrap_bench *skel)
 {
+	struct kvmtrap_policy *policy = NULL;
+	struct kvmtrap_vm *kvm = NULL;
+	char vm_name[KVMTRAP_VM_NAME_LEN] = "";
+	int link_fd = -1;
 	uint64_t t, best0 = UINT64_MAX, bestn = UINT64_MAX;
 	struct bpf_link *link = NULL;
 	struct kvm_vcpu *vcpu;
@@ -281,6 +408,10 @@ static double run_case(const struct bench_case *c, struct kvmtrap_bench *skel)
 		link = bpf_program__attach_kvm_trap(p, vm->fd);
 		TEST_ASSERT(link, "attach %s: %s", c->prog, strerror(errno));
 	}
+	if (c->policy) {
+		link_fd = attach_policy(c, vm, &kvm, &policy);
+		snprintf(vm_name, sizeof(vm_name), "%s", kvmtrap_vm_name(kvm));
+	}
 
 	bench_req.x0 = c->x0;
 	bench_req.smc = c->conduit == KVM_TRAP_CONDUIT_SMC;
@@ -294,7 +425,21 @@ static double run_case(const struct bench_case *c, struct kvmtrap_bench *skel)
 	}
 
 	bpf_link__destroy(link);
+	if (c->policy) {
+		ring_buffer__free(bench_events);
+		bench_events = NULL;
+		close(link_fd);
+		kvmtrap_policy_close(policy);
+		kvmtrap_vm_close(kvm);
+	}
 	kvm_vm_free(vm);
+	if (vm_name[0]) {
+		/* The handled-call list the load pinned for the VM. */
+		int r = kvmtrap_vm_cleanup(vm_name);
+
+		TEST_ASSERT(!r, "%s: kvmtrap_vm_cleanup(%s): %s", c->name,
+			    vm_name, strerror(-r));
+	}
 	return (double)(bestn - best0) / c->n;
 }
 

@@ -9,7 +9,9 @@ BEGIN {
 	split("native native-psci native-linked default default-smc " \
 	      "bpf-pass bpf-handled bpf-handled-smc bpf-deny bpf-undef " \
 	      "bpf-fwd-retregs bpf-fwd-onereg filter-fwd-onereg " \
-	      "filter-fwd-retregs", order, " ")
+	      "filter-fwd-retregs policy-handled-in-bpf " \
+	      "policy-route-table-1 policy-route-table-64 " \
+	      "policy-deny-unknown policy-ratelimit", order, " ")
 	what["native"] = "native SMCCC_VERSION (HVC)"
 	what["native-psci"] = "native PSCI_VERSION (HVC)"
 	what["native-linked"] = "native SMCCC_VERSION, program linked"
@@ -24,6 +26,11 @@ BEGIN {
 	what["bpf-fwd-onereg"] = "BPF FORWARD + resume, ONE_REG"
 	what["filter-fwd-onereg"] = "filter FWD_TO_USER + resume, ONE_REG"
 	what["filter-fwd-retregs"] = "filter FWD_TO_USER + resume, ret_regs"
+	what["policy-handled-in-bpf"] = "policy handled_in_bpf, SiP Call UID"
+	what["policy-route-table-1"] = "policy route_table, 1 rule, HANDLED"
+	what["policy-route-table-64"] = "policy route_table, 64 rules, HANDLED"
+	what["policy-deny-unknown"] = "policy deny_unknown (UNDEF + handler)"
+	what["policy-ratelimit"] = "policy ratelimit, under rate, default"
 }
 { v[FILENAME ~ /\/base-[^\/]*$/ ? 1 : 2, $2] = $3 }
 function cell(f, k) { return ((f, k) in v) ? sprintf("%10.1f", v[f, k]) : sprintf("%10s", "-") }
