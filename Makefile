@@ -238,8 +238,9 @@ $(EXAMPLE_OUT)/%.o: $(TOP)/examples/vmm/%.c $(LIBKVMTRAP_A) $(LIBBPF_A) | $(EXAM
 	@echo "  CC      $(@F)"
 	$(Q)$(ACC) $(LOADER_CFLAGS) -I$(TOP)/examples/vmm -c $< -o $@
 
+# kvmtrap_args.o: kvmtrap_parse_rule(), the "rule" lines of a policy set.
 $(EXAMPLE_VMM): $(patsubst $(TOP)/examples/vmm/%.c,$(EXAMPLE_OUT)/%.o,$(EXAMPLE_SRCS)) \
-		$(LIBKVMTRAP_A) $(LIBBPF_A)
+		$(LOADER_OUT)/kvmtrap_args.o $(LIBKVMTRAP_A) $(LIBBPF_A)
 	@echo "  LD      $(@F)"
 	$(Q)$(ACC) -static -o $@ $(filter %.o,$^) $(LIBKVMTRAP_A) $(ST_LDLIBS)
 

@@ -210,6 +210,8 @@ static const struct expect with_policies[] = {
 	  { 3, 0, 0, 0 } },				/* Call Count */
 	{ "hvc", 0, 0x8200ff01, "bpf:handled", "handled_in_bpf", "-", false,
 	  { 0x3a5e8f2c, 0x6b1d4e0a, 0x9c475d2b, 0x8e91f03a } },	/* UID */
+	{ "smc", 0, 0xc3000042, "bpf:handled", "route_table", "-", false,
+	  { 0, 0x42, 0, 0 } },				/* a rule */
 	{ "smc", 0, 0xc2000001, "bpf:forward", "forward_vendor", "bpf", false,
 	  { 0, 0xc2000001, 0, 1 } },
 	{ "smc", 0, 0xc5000001, "bpf:deny", "forward_vendor", "-", false,
@@ -235,6 +237,7 @@ static const struct expect without_policies[] = {
 	  { 0, 0xc2000200, 0, 7 } },
 	{ "smc", 0, 0x8200ff00, "default", "-", "-", false, { NS, 0, 0, 0 } },
 	{ "hvc", 0, 0x8200ff01, "default", "-", "-", false, { NS, 0, 0, 0 } },
+	{ "smc", 0, 0xc3000042, "default", "-", "-", false, { NS, 0, 0, 0 } },
 	{ "smc", 0, 0xc2000001, "default", "-", "-", false, { NS, 0, 0, 0 } },
 	{ "smc", 0, 0xc5000001, "default", "-", "-", false, { NS, 0, 0, 0 } },
 	{ "hvc", 1, 0x1234, "default", "-", "-", false, { NS, 0, 0, 0 } },
@@ -342,7 +345,7 @@ static void wait_held(struct run *r, char *vm, size_t size)
 }
 
 /*
- * A second VMM making the same calls while the first VM's five policies
+ * A second VMM making the same calls while the first VM's six policies
  * are linked sees none of them: native, filter and default routes only.
  * The first VM keeps its links all along, and its VMM unpins them on
  * SIGTERM.
@@ -361,7 +364,7 @@ static void test_isolation(void)
 	start(&held, held_argv);
 	wait_held(&held, vm, sizeof(vm));
 	n = kvmtrap_links(vm, links, 8);
-	CHECK(n == 5, "VM %s has %d links, not 5", vm, n);
+	CHECK(n == 6, "VM %s has %d links, not 6", vm, n);
 
 	run(&r, argv);
 	CHECK(r.status == 0, "kvmtrap-vmm without policies:\n" OUT_FMT,
@@ -369,7 +372,7 @@ static void test_isolation(void)
 	expect_rows(&r, without_policies, NR(without_policies));
 
 	n = kvmtrap_links(vm, links, 8);
-	CHECK(n == 5, "after the second VM, VM %s has %d links", vm, n);
+	CHECK(n == 6, "after the second VM, VM %s has %d links", vm, n);
 	for (i = 0; i < n; i++)
 		CHECK(links[i].pinned && !links[i].defunct,
 		      "link %u of VM %s: pinned %d defunct %d", links[i].link_id,
@@ -451,6 +454,11 @@ static void test_usage_errors(void)
 	char *no_calls[] = { VMM, NULL };
 	char *bad_knob[] = { VMM, "-P", "audit no_such_knob=1", "hvc 0x1",
 			     NULL };
+	char *stray_rule[] = { VMM, "-P", "audit", "-P",
+			       "rule smc 0xc3000042 handled 0 0x42", "hvc 0x1",
+			       NULL };
+	char *bad_rule[] = { VMM, "-P", "route_table", "-P",
+			     "rule smc 0xc3000042 maybe", "hvc 0x1", NULL };
 	int links = kvmtrap_links(NULL, NULL, 0);
 	struct run r;
 
@@ -459,6 +467,14 @@ static void test_usage_errors(void)
 	      strstr(r.stderr_text, "#0x10000"), OUT_FMT, OUT_ARGS(&r));
 	run(&r, bad_policy);
 	CHECK(r.status == 2 && strstr(r.stderr_text, "KEY=VALUE"), OUT_FMT,
+	      OUT_ARGS(&r));
+	/* A rule line belongs to the route_table line before it. */
+	run(&r, stray_rule);
+	CHECK(r.status == 2 && strstr(r.stderr_text, "--policy:2:") &&
+	      strstr(r.stderr_text, "route_table"), OUT_FMT, OUT_ARGS(&r));
+	run(&r, bad_rule);
+	CHECK(r.status == 2 && strstr(r.stderr_text, "--policy:2:") &&
+	      strstr(r.stderr_text, "bad verdict 'maybe'"), OUT_FMT,
 	      OUT_ARGS(&r));
 	run(&r, no_calls);
 	CHECK(r.status == 2 && strstr(r.stderr_text, "no calls"), OUT_FMT,
@@ -512,7 +528,7 @@ static int count(const char *text, const char *words)
 
 /*
  * The demo script: both tables complete and as predicted, the first VM's
- * five links in bpftool, its policies' answers in the handled-call list,
+ * six links in bpftool, its policies' answers in the handled-call list,
  * the audit stream, and nothing left pinned.
  */
 static void test_demo_script(void)
@@ -524,14 +540,18 @@ static void test_demo_script(void)
 	run(&r, argv);
 	o = r.stdout_text;
 	CHECK(r.status == 0 && strstr(o, "demo: done"), OUT_FMT, OUT_ARGS(&r));
-	CHECK(count(o, "12 of 12 calls went as KVM_TRAP_QUERY predicted") == 2,
+	CHECK(count(o, "13 of 13 calls went as KVM_TRAP_QUERY predicted") == 2,
 	      "two complete tables expected:\n%s", o);
-	CHECK(count(o, ": kvm_trap prog ") == 5, "5 links in bpftool:\n%s", o);
+	CHECK(count(o, ": kvm_trap prog ") == 6, "6 links in bpftool:\n%s", o);
 	CHECK(count(o, "policies: none") == 1, "second VM without policies:\n%s",
 	      o);
-	/* kvmtrap handled: the two SiP queries handled_in_bpf answered. */
+	/*
+	 * kvmtrap handled: the two SiP queries handled_in_bpf answered and
+	 * the OEM call a rule of route_table answered.
+	 */
 	CHECK(count(o, "smc 0 0x8200ff00 0x8200ff00 bpf policy 1") == 1 &&
-	      count(o, "hvc 0 0x8200ff01 0x8200ff01 bpf policy 1") == 1,
+	      count(o, "hvc 0 0x8200ff01 0x8200ff01 bpf policy 1") == 1 &&
+	      count(o, "smc 0 0xc3000042 0xc3000042 bpf policy 1") == 1,
 	      "handled list:\n%s", o);
 	/* kvmtrap trace: audit saw the call, deny_unknown made it UNDEF. */
 	CHECK(count(o, "vcpu 0 hvc #0x4242 0x0 args 0x0 0x0 0x0: pass") == 1 &&

@@ -25,6 +25,15 @@
  * A word without a '/' names a policy of the library; each KEY=VALUE sets
  * a read-only global of the policy, as "kvmtrap attach --set" does.
  *
+ * A route_table line may be followed by the rules of that route_table,
+ * one per line, with the words of "kvmtrap rule add" (kvmtrap_parse_rule()):
+ *
+ *	route_table
+ *	rule smc 0xc3000042 handled 0 0x42	# answered in the kernel
+ *	rule hvc #any all deny
+ *
+ * vmm.c adds them to the policy's rule map after loading it.
+ *
  * In both, a '#' at the start of a line or after a blank (not "#0x1")
  * starts a comment.
  */
@@ -35,6 +44,7 @@
 #include <linux/kvm.h>
 #include <linux/kvm_trap.h>
 
+#include "kvmtrap_args.h"	/* kvmtrap_parse_rule(), as "kvmtrap rule add" */
 #include "libkvmtrap.h"
 #include "vmm.h"
 
@@ -168,6 +178,36 @@ int script_add_line(struct script *s, const char *line, const char *file,
 	return fail(file, lineno, "\"%s\": a line is hvc, smc or filter", w[0]);
 }
 
+/* Is @word (a policy set's first word) the route_table policy? */
+static bool is_route_table(const char *word)
+{
+	const char *base = strrchr(word, '/');
+
+	base = base ? base + 1 : word;
+	return !strcmp(base, "route_table") ||
+	       !strcmp(base, "route_table.bpf.o");
+}
+
+/* "rule CONDUIT [#IMM] FUNCS VERDICT [X0..X3]": a rule of the last line. */
+static int parse_rule(struct policy_set *ps, char **w, int n,
+		      const char *file, int lineno)
+{
+	struct policy_line *p = ps->nr ? &ps->lines[ps->nr - 1] : NULL;
+	char err[256];
+
+	if (!p || !p->route_table)
+		return fail(file, lineno,
+			    "a rule line without a route_table line before it");
+	if (p->nr_rules == ROUTE_RULES_MAX)
+		return fail(file, lineno, "more than %d rules (route_table's limit)",
+			    ROUTE_RULES_MAX);
+	if (kvmtrap_parse_rule(n - 1, w + 1, true, &p->rules[p->nr_rules],
+			       err, sizeof(err)))
+		return fail(file, lineno, "%s", err);
+	p->rule_lineno[p->nr_rules++] = lineno;
+	return 0;
+}
+
 int policy_add_line(struct policy_set *ps, const char *line,
 		    const char *file, int lineno)
 {
@@ -180,10 +220,14 @@ int policy_add_line(struct policy_set *ps, const char *line,
 		return fail(file, lineno, "more than %d words", MAX_WORDS);
 	if (!n)
 		return 0;
+	if (!strcmp(w[0], "rule"))
+		return parse_rule(ps, w, n, file, lineno);
 	if (ps->nr == MAX_POLICIES)
 		return fail(file, lineno, "more than %d policies (links per VM)",
 			    MAX_POLICIES);
 	memset(p, 0, sizeof(*p));
+	p->route_table = is_route_table(w[0]);
+	snprintf(p->file, sizeof(p->file), "%s", file);
 	if (strchr(w[0], '/'))
 		snprintf(p->path, sizeof(p->path), "%s", w[0]);
 	else

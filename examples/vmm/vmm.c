@@ -54,6 +54,7 @@
 
 #include <bpf/libbpf.h>
 
+#include "kvmtrap_args.h"	/* kvmtrap_rule_describe() */
 #include "libkvmtrap.h"
 #include "vmm.h"
 
@@ -274,6 +275,27 @@ static int attach_one(struct vm *vm, const struct policy_line *l)
 	if (!err) {
 		step = "load";
 		err = kvmtrap_policy_load(p, vm->kt);
+	}
+	/* route_table: its rules, in its map before it sees a call. */
+	if (!err && l->nr_rules) {
+		int map_fd = kvmtrap_policy_rules_fd(p);
+
+		step = "add rules to";
+		err = map_fd < 0 ? map_fd : 0;
+		for (i = 0; !err && i < l->nr_rules; i++) {
+			err = kvmtrap_rule_add(map_fd, &l->rules[i]);
+			if (err) {
+				char key[128];
+
+				kvmtrap_rule_describe(&l->rules[i].key, key,
+						      sizeof(key));
+				err_msg("%s:%d: rule %s: %s%s", l->file,
+					l->rule_lineno[i], key, strerror(-err),
+					err == -EEXIST ? ": a rule with the same key is there" :
+					err == -ENOSPC ? ": the map is full" : "");
+				goto out;
+			}
+		}
 	}
 	if (!err) {
 		step = "attach";

@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "libkvmtrap.h"	/* struct route_rule (bpf/route_table.h) */
+
 /*
  * Guest physical memory: one memslot, the code at its start (the vector
  * table first: VBAR_EL1 needs 2 KiB alignment), one result slot per call
@@ -90,11 +92,19 @@ struct script {
 	int nr_filters;
 };
 
-/* One line of a policy set: an object and its --set style settings. */
+/*
+ * One line of a policy set: an object and its --set style settings, and
+ * for route_table the rules of the "rule ..." lines that follow it.
+ */
 struct policy_line {
 	char path[LINE_MAX_LEN];
 	char *key[MAX_SETS], *value[MAX_SETS];
 	int nr_sets;
+	bool route_table;	/* route_table: "rule" lines may follow */
+	struct route_rule rules[ROUTE_RULES_MAX];
+	int nr_rules;
+	int rule_lineno[ROUTE_RULES_MAX];	/* for messages */
+	char file[LINE_MAX_LEN];		/* the set's file, for messages */
 	char text[LINE_MAX_LEN];	/* the set's line, as written */
 	char buf[LINE_MAX_LEN];		/* key[] and value[] point here */
 };
