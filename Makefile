@@ -9,8 +9,8 @@
 #   make bench            instructions per call: unpatched vs kvmtrap kernel
 #   make kernel | initramfs | selftests | clean | distclean
 #
-# Knobs: KFLAVOUR=debug (KASAN, lockdep, kmemleak kernel), MODES="vhe nvhe",
-# V=1 (full commands), JOBS=n, TIMEOUT=seconds per VM boot,
+# Knobs: KFLAVOUR=debug (KASAN, lockdep, kmemleak kernel) or rt (PREEMPT_RT),
+# MODES="vhe nvhe", V=1 (full commands), JOBS=n, TIMEOUT=seconds per VM boot,
 # BENCH_ARGS=case (make bench: one case, e.g. bpf-handled).
 
 .DELETE_ON_ERROR:
@@ -37,8 +37,11 @@ KFRAGS   := $(TOP)/kernel/configs/arm64.config
 else ifeq ($(KFLAVOUR),debug)
 KOBJ     := $(B)/kernel-arm64-debug
 KFRAGS   := $(TOP)/kernel/configs/arm64.config $(TOP)/kernel/configs/debug.config
+else ifeq ($(KFLAVOUR),rt)
+KOBJ     := $(B)/kernel-arm64-rt
+KFRAGS   := $(TOP)/kernel/configs/arm64.config $(TOP)/kernel/configs/rt.config
 else
-$(error KFLAVOUR must be "default" or "debug", not "$(KFLAVOUR)")
+$(error KFLAVOUR must be "default", "debug" or "rt", not "$(KFLAVOUR)")
 endif
 KIMAGE   := $(KOBJ)/arch/arm64/boot/Image
 # The benchmark's baseline: the same Debian tree unpatched, the same config

@@ -5,7 +5,9 @@
  *
  *  - kvmtrap_note_handled(ctx): count the call in the VM's handled-call
  *    list ("kvmtrap handled", bpftool map dump) as answered by a policy;
- *  - kvmtrap_emit(ctx, verdict): stream the decision to "kvmtrap trace".
+ *  - kvmtrap_emit(ctx, verdict): stream the decision to "kvmtrap trace";
+ *  - kvmtrap_verdict(v): a verdict taken from data (a map, a global),
+ *    bounded as the verifier requires.
  *
  *	#include "vmlinux.h"
  *	#include <bpf/bpf_helpers.h>
@@ -42,6 +44,18 @@
 #define KVM_TRAP_F_SMC32	(1U << 1)
 #define KVM_TRAP_F_QUERY	(1U << 2)
 #endif
+
+/*
+ * The verifier rejects a kvm_trap program whose return value may fall
+ * outside enum kvm_trap_verdict.  A verdict read from a map or a global
+ * (not a const volatile knob, which the verifier reads at load time) is
+ * unbounded to it: pass it through here, which makes anything that is no
+ * verdict a PASS.
+ */
+static __always_inline int kvmtrap_verdict(__u64 v)
+{
+	return v <= KVM_TRAP_UNDEF ? v : KVM_TRAP_PASS;
+}
 
 #ifndef KVMTRAP_EVENTS_SIZE
 #define KVMTRAP_EVENTS_SIZE	(64 * 1024)

@@ -80,7 +80,7 @@ int route_table(struct kvm_trap_ctx *ctx)
 		return kvmtrap_emit(ctx, miss);
 	}
 
-	verdict = v->verdict;
+	verdict = kvmtrap_verdict(v->verdict);
 	if (!(ctx->flags & KVM_TRAP_F_QUERY))
 		__sync_fetch_and_add(&v->hits, 1);
 	if (verdict == KVM_TRAP_HANDLED) {

@@ -136,6 +136,7 @@ enum {
 	OPT_VCPU,
 	OPT_COUNT,
 	OPT_TIMEOUT,
+	OPT_DRY_RUN,
 };
 
 /*
@@ -365,8 +366,8 @@ static const char *verdict_str(uint32_t v)
 {
 	const char *n = kvmtrap_verdict_name(v);
 
-	/* KVM takes any other value as PASS and counts it as invalid. */
-	return n ? n : "invalid";
+	/* The verifier bounds a program's return value to the verdicts. */
+	return n ? n : "unknown";
 }
 
 static const char *name_or_dash(const char *s)
@@ -375,6 +376,12 @@ static const char *name_or_dash(const char *s)
 }
 
 /* ---- Shared output ---------------------------------------------------- */
+
+/* Whether a VM takes forwarded calls: 1, 0, or < 0 for unknown. */
+static const char *forwards_word(int forwards)
+{
+	return forwards < 0 ? "-" : forwards ? "yes" : "no";
+}
 
 static struct kvmtrap_json jw;
 
@@ -397,6 +404,16 @@ static void json_link(const struct kvmtrap_link_info *li)
 	kvmtrap_json_kv_bool(&jw, "pinned", li->pinned);
 	kvmtrap_json_kv_bool(&jw, "defunct", li->defunct);
 	kvmtrap_json_end_object(&jw);
+}
+
+/* "accepts_forwards": true, false, or null when unknown */
+static void json_forwards(int forwards)
+{
+	kvmtrap_json_key(&jw, "accepts_forwards");
+	if (forwards < 0)
+		kvmtrap_json_null(&jw);
+	else
+		kvmtrap_json_bool(&jw, forwards);
 }
 
 static void json_links(const struct kvmtrap_link_info *l, int n)
@@ -502,6 +519,20 @@ static void print_ret(const uint64_t *ret, uint64_t mask)
 	       (unsigned long long)(ret[3] & mask));
 }
 
+/*
+ * After a policy went in: a VM whose VMM did not opt in to forwards turns
+ * its programs' FORWARD verdicts into DENY, which the policy's author may
+ * not expect.
+ */
+static void warn_forwards(const struct kvmtrap_vm *vm)
+{
+	if (kvmtrap_vm_forwards(vm) != 0)
+		return;
+	fprintf(stderr,
+		"kvmtrap: warning: VM %s does not accept forwards: FORWARD verdicts of its programs are refused (the guest gets NOT_SUPPORTED) until its VMM opts in (KVM_ENABLE_CAP KVM_CAP_TRAP_BPF with KVM_TRAP_ENABLE_FORWARD, or kvmtrap_vm_accept_forwards())\n",
+		kvmtrap_vm_name(vm));
+}
+
 /* ---- Policies: open, set, load ---------------------------------------- */
 
 /* What attach, replace and test take: POLICY.bpf.o and its --set's. */
@@ -552,14 +583,101 @@ static int open_policy(const struct policy_opts *po,
 	return EXIT_OK;
 }
 
+/* ---- Pins of VMs that are gone ----------------------------------------- */
+
+/* The directories of the pins @p[0..@n-1] one after the other: [*i, end). */
+static int stale_dir_end(const struct kvmtrap_stale_pin *p, int n, int i)
+{
+	int j;
+
+	for (j = i + 1; j < n && !strcmp(p[j].vm, p[i].vm); j++)
+		;
+	return j;
+}
+
+static void stale_path(const struct kvmtrap_stale_pin *p, char *buf,
+		       size_t len)
+{
+	if (p->kind == KVMTRAP_PIN_LINK)
+		snprintf(buf, len, "%s/%s/link-%u", KVMTRAP_BPFFS_DIR, p->vm,
+			 p->link.link_id);
+	else if (p->kind == KVMTRAP_PIN_HANDLED)
+		snprintf(buf, len, "%s/%s/handled", KVMTRAP_BPFFS_DIR, p->vm);
+	else
+		snprintf(buf, len, "%s/%s", KVMTRAP_BPFFS_DIR, p->vm);
+}
+
+/*
+ * "list"'s part on them: per directory of a gone VM, its pinned links and
+ * whether its handled-call list is there.
+ */
+#define ORPHAN_FMT "%-16s %5s  %-7s  %s\n"
+
+static void print_orphans(const struct kvmtrap_stale_pin *p, int n)
+{
+	char dir[PATH_MAX], links[16];
+	int i, j, end, nl;
+	bool handled;
+
+	printf("orphaned pins of VMs that are gone (kvmtrap prune removes them):\n");
+	printf(ORPHAN_FMT, "VM", "LINKS", "HANDLED", "DIR");
+	for (i = 0; i < n; i = end) {
+		end = stale_dir_end(p, n, i);
+		nl = 0;
+		handled = false;
+		for (j = i; j < end; j++) {
+			nl += p[j].kind == KVMTRAP_PIN_LINK;
+			handled |= p[j].kind == KVMTRAP_PIN_HANDLED;
+		}
+		snprintf(links, sizeof(links), "%d", nl);
+		snprintf(dir, sizeof(dir), "%s/%s", KVMTRAP_BPFFS_DIR, p[i].vm);
+		printf(ORPHAN_FMT, p[i].vm, links, handled ? "yes" : "no", dir);
+		for (j = i; j < end; j++)
+			if (p[j].kind == KVMTRAP_PIN_LINK)
+				print_link(&p[j].link);
+	}
+}
+
+static void json_orphans(const struct kvmtrap_stale_pin *p, int n)
+{
+	char dir[PATH_MAX];
+	bool handled;
+	int i, j, end;
+
+	kvmtrap_json_begin_array(&jw);
+	for (i = 0; i < n; i = end) {
+		end = stale_dir_end(p, n, i);
+		handled = false;
+		for (j = i; j < end; j++)
+			handled |= p[j].kind == KVMTRAP_PIN_HANDLED;
+		snprintf(dir, sizeof(dir), "%s/%s", KVMTRAP_BPFFS_DIR, p[i].vm);
+		kvmtrap_json_begin_object(&jw);
+		kvmtrap_json_kv_string(&jw, "vm", p[i].vm);
+		kvmtrap_json_kv_string(&jw, "dir", dir);
+		kvmtrap_json_kv_bool(&jw, "handled", handled);
+		kvmtrap_json_key(&jw, "links");
+		kvmtrap_json_begin_array(&jw);
+		for (j = i; j < end; j++)
+			if (p[j].kind == KVMTRAP_PIN_LINK)
+				json_link(&p[j].link);
+		kvmtrap_json_end_array(&jw);
+		kvmtrap_json_end_object(&jw);
+	}
+	kvmtrap_json_end_array(&jw);
+}
+
 /* ---- list ------------------------------------------------------------- */
+
+#define LIST_FMT "%-16s %8s  %-16s %5s  %5s  %s\n"
 
 static int do_list(int argc, char **argv)
 {
 	static const struct option opts[] = { COMMON_OPTS, {} };
 	struct kvmtrap_link_info *links = NULL;
+	struct kvmtrap_stale_pin *stale = NULL;
 	struct kvmtrap_vm_ref *vms = NULL;
-	int nvms, nlinks, i, j;
+	int nvms, nlinks, nstale, i, j;
+	char pid[16], fd[16], nl[16];
 
 	if (next_opt(argc, argv, opts) != -1)
 		usage_error("unexpected option");
@@ -574,6 +692,14 @@ static int do_list(int argc, char **argv)
 	if (nlinks < 0) {
 		free(vms);
 		return fail(KVMTRAP_OP_LIST, nlinks, "list", "the kvm_trap links");
+	}
+	/* And the pins that outlived their VM, which no VM row shows. */
+	nstale = kvmtrap_prune(KVMTRAP_PRUNE_DRY_RUN, &stale);
+	if (nstale < 0) {
+		free(links);
+		free(vms);
+		return fail(KVMTRAP_OP_PRUNE, nstale, "list the pins under",
+			    KVMTRAP_BPFFS_DIR);
 	}
 	for (i = 0; i < nvms; i++) {
 		/*
@@ -591,8 +717,8 @@ static int do_list(int argc, char **argv)
 		kvmtrap_json_key(&jw, "vms");
 		kvmtrap_json_begin_array(&jw);
 	} else if (nvms) {
-		printf("%-16s %8s  %-16s %5s  %5s\n", "VM", "PID", "COMM",
-		       "FD", "LINKS");
+		printf(LIST_FMT, "VM", "PID", "COMM", "FD", "LINKS",
+		       "FORWARDS");
 	} else {
 		printf("no KVM VMs on this host\n");
 	}
@@ -608,6 +734,7 @@ static int do_list(int argc, char **argv)
 			kvmtrap_json_kv_u64(&jw, "pid", r->pid);
 			kvmtrap_json_kv_u64(&jw, "fd", r->fd);
 			kvmtrap_json_kv_string(&jw, "comm", r->comm);
+			json_forwards(r->forwards);
 			kvmtrap_json_key(&jw, "links");
 			kvmtrap_json_begin_array(&jw);
 			for (j = 0; j < nlinks; j++)
@@ -617,20 +744,133 @@ static int do_list(int argc, char **argv)
 			kvmtrap_json_end_object(&jw);
 			continue;
 		}
-		printf("%-16s %8d  %-16s %5d  %5d\n", r->name, r->pid,
-		       name_or_dash(r->comm), r->fd, n);
+		snprintf(pid, sizeof(pid), "%d", r->pid);
+		snprintf(fd, sizeof(fd), "%d", r->fd);
+		snprintf(nl, sizeof(nl), "%d", n);
+		printf(LIST_FMT, r->name, pid, name_or_dash(r->comm), fd, nl,
+		       forwards_word(r->forwards));
 		for (j = 0; j < nlinks; j++)
 			if (!strcmp(links[j].vm, r->name))
 				print_link(&links[j]);
 	}
 	if (json) {
 		kvmtrap_json_end_array(&jw);
+		kvmtrap_json_key(&jw, "orphans");
+		json_orphans(stale, nstale);
 		kvmtrap_json_end_object(&jw);
 		json_end();
+	} else if (nstale) {
+		printf("\n");
+		print_orphans(stale, nstale);
 	}
+	free(stale);
 	free(links);
 	free(vms);
 	return EXIT_OK;
+}
+
+/* ---- prune ------------------------------------------------------------ */
+
+struct prune_opts {
+	bool dry_run;
+};
+
+/* "link 6 (prog 10 deny_all)", "the handled-call list", "the directory" */
+static void stale_what(const struct kvmtrap_stale_pin *p, char *buf,
+		       size_t len)
+{
+	if (p->kind == KVMTRAP_PIN_LINK)
+		snprintf(buf, len, "link %u (prog %u %s)", p->link.link_id,
+			 p->link.prog_id, name_or_dash(p->link.prog_name));
+	else if (p->kind == KVMTRAP_PIN_HANDLED)
+		snprintf(buf, len, "the handled-call list");
+	else
+		snprintf(buf, len, "the directory");
+}
+
+static int do_prune(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dry-run",	no_argument,	NULL, OPT_DRY_RUN },
+		COMMON_OPTS, {}
+	};
+	struct kvmtrap_stale_pin *p = NULL;
+	char path[PATH_MAX], what[128], obj[PATH_MAX + 256];
+	struct prune_opts o = {};
+	int c, n, i, r = EXIT_OK;
+
+	while ((c = next_opt(argc, argv, opts)) != -1) {
+		if (c == OPT_DRY_RUN)
+			o.dry_run = true;
+	}
+	if (optind < argc)
+		usage_error("unexpected argument '%s'", argv[optind]);
+
+	n = kvmtrap_prune(o.dry_run ? KVMTRAP_PRUNE_DRY_RUN : 0, &p);
+	if (n < 0)
+		return fail(KVMTRAP_OP_PRUNE, n, "prune the pins under",
+			    KVMTRAP_BPFFS_DIR);
+
+	/* What could not go: one error line each, the rest is reported. */
+	for (i = 0; i < n; i++) {
+		if (!p[i].err)
+			continue;
+		stale_what(&p[i], what, sizeof(what));
+		stale_path(&p[i], path, sizeof(path));
+		snprintf(obj, sizeof(obj), "%s of VM %s (%s)", what, p[i].vm,
+			 path);
+		r = fail(KVMTRAP_OP_PRUNE, p[i].err, "remove", obj);
+	}
+	if (json) {
+		json_begin();
+		kvmtrap_json_begin_object(&jw);
+		kvmtrap_json_kv_bool(&jw, "dry_run", o.dry_run);
+		kvmtrap_json_key(&jw, "removed");
+		kvmtrap_json_begin_array(&jw);
+		for (i = 0; i < n; i++) {
+			bool link = p[i].kind == KVMTRAP_PIN_LINK;
+
+			if (p[i].err)
+				continue;
+			stale_path(&p[i], path, sizeof(path));
+			kvmtrap_json_begin_object(&jw);
+			kvmtrap_json_kv_string(&jw, "vm", p[i].vm);
+			kvmtrap_json_kv_string(&jw, "kind",
+					       kvmtrap_pin_kind_name(p[i].kind));
+			kvmtrap_json_kv_string(&jw, "path", path);
+			kvmtrap_json_key(&jw, "link_id");
+			if (link)
+				kvmtrap_json_u64(&jw, p[i].link.link_id);
+			else
+				kvmtrap_json_null(&jw);
+			kvmtrap_json_key(&jw, "prog_id");
+			if (link)
+				kvmtrap_json_u64(&jw, p[i].link.prog_id);
+			else
+				kvmtrap_json_null(&jw);
+			kvmtrap_json_kv_string(&jw, "prog_name",
+					       link && p[i].link.prog_name[0] ?
+					       p[i].link.prog_name : NULL);
+			kvmtrap_json_end_object(&jw);
+		}
+		kvmtrap_json_end_array(&jw);
+		kvmtrap_json_end_object(&jw);
+		json_end();
+	} else if (!n) {
+		printf("no orphaned pins under %s\n", KVMTRAP_BPFFS_DIR);
+	} else {
+		for (i = 0; i < n; i++) {
+			if (p[i].err)
+				continue;
+			stale_what(&p[i], what, sizeof(what));
+			stale_path(&p[i], path, sizeof(path));
+			printf("%s %s of VM %s: %s\n",
+			       o.dry_run ? "would remove" : "removed", what,
+			       p[i].vm, path);
+		}
+	}
+	free(p);
+	return r;
 }
 
 /* ---- attach ----------------------------------------------------------- */
@@ -711,6 +951,7 @@ static int do_attach(int argc, char **argv)
 		goto detach;
 	}
 
+	warn_forwards(vm);
 	prog = li.prog_name[0] ? li.prog_name : kvmtrap_policy_name(p);
 	if (json) {
 		json_begin();
@@ -983,6 +1224,7 @@ static int do_replace(int argc, char **argv)
 		goto out;
 	}
 
+	warn_forwards(vm);
 	if (json) {
 		json_begin();
 		kvmtrap_json_begin_object(&jw);
@@ -1100,7 +1342,7 @@ static int do_status(int argc, char **argv)
 	struct kvmtrap_vm *vm;
 	struct vm_opts o = {};
 	char name[KVMTRAP_VM_NAME_LEN], obj[64];
-	int nlinks, nhandled, r, err, open_err, i;
+	int nlinks, nhandled, r, err, open_err, i, forwards = -1;
 	bool have_stats = false;
 
 	parse_vm_only(argc, argv, &o);
@@ -1123,6 +1365,12 @@ static int do_status(int argc, char **argv)
 			goto out;
 		}
 		have_stats = true;
+		forwards = kvmtrap_vm_forwards(vm);
+		if (forwards < 0 && forwards != -EOPNOTSUPP) {
+			r = fail(KVMTRAP_OP_OPEN_VM, forwards,
+				 "read the fdinfo of", obj);
+			goto out;
+		}
 	}
 	/*
 	 * Status does not create a list.  With none pinned, what the VM
@@ -1148,6 +1396,7 @@ static int do_status(int argc, char **argv)
 		json_begin();
 		kvmtrap_json_begin_object(&jw);
 		kvmtrap_json_kv_string(&jw, "vm", name);
+		json_forwards(forwards);
 		kvmtrap_json_key(&jw, "links");
 		json_links(links, nlinks);
 		kvmtrap_json_key(&jw, "stats");
@@ -1157,7 +1406,8 @@ static int do_status(int argc, char **argv)
 				kvmtrap_json_kv_u64(&jw,
 						    kvmtrap_verdict_name(i),
 						    st.verdict[i]);
-			kvmtrap_json_kv_u64(&jw, "invalid", st.invalid);
+			kvmtrap_json_kv_u64(&jw, "forward_refused",
+					    st.forward_refused);
 			kvmtrap_json_end_object(&jw);
 		} else {
 			kvmtrap_json_null(&jw);
@@ -1168,6 +1418,12 @@ static int do_status(int argc, char **argv)
 		json_end();
 	} else {
 		printf("VM %s\n", name);
+		if (forwards > 0)
+			printf("forwards: accepted (FORWARD verdicts exit to the VMM)\n");
+		else if (!forwards)
+			printf("forwards: refused (FORWARD verdicts act as deny: the VMM has not enabled KVM_TRAP_ENABLE_FORWARD)\n");
+		else
+			printf("forwards: unknown\n");
 		printf("links:%s\n", nlinks ? "" : " none");
 		for (i = 0; i < nlinks; i++)
 			print_link(&links[i]);
@@ -1176,8 +1432,8 @@ static int do_status(int argc, char **argv)
 			for (i = 0; i < KVM_TRAP_NR_VERDICTS; i++)
 				printf(" %s %llu", kvmtrap_verdict_name(i),
 				       (unsigned long long)st.verdict[i]);
-			printf(" invalid %llu\n",
-			       (unsigned long long)st.invalid);
+			printf(" forward_refused %llu\n",
+			       (unsigned long long)st.forward_refused);
 		} else {
 			printf("stats: unavailable (VM not opened)\n");
 		}
@@ -1259,11 +1515,13 @@ struct call_opts {
 	struct kvmtrap_call call;
 };
 
+/* The call's words, once the options (--aarch32) are known. */
 static void parse_call_words(int argc, char **argv, struct call_opts *o)
 {
 	char err[256];
 
-	if (kvmtrap_parse_call(argc, argv, &o->call, err, sizeof(err)))
+	if (kvmtrap_parse_call(argc, argv, &o->call, err, sizeof(err)) ||
+	    kvmtrap_check_call(&o->call, o->aarch32, err, sizeof(err)))
 		usage_error("%s", err);
 }
 
@@ -1287,7 +1545,7 @@ static int do_query(int argc, char **argv)
 	struct kvm_trap_ctx ctx;
 	char obj[64], call[160];
 	const char *name;
-	bool has_ret;
+	bool has_ret, refused;
 	int c, r, err;
 
 	while ((c = next_opt(argc, argv, opts)) != -1) {
@@ -1324,6 +1582,7 @@ static int do_query(int argc, char **argv)
 	/* The function ID as KVM and the programs see it */
 	kvmtrap_call_ctx(&o.c.call, o.c.aarch32, o.c.vcpu, &ctx);
 	has_ret = q.out_flags & KVM_TRAP_QUERY_RET;
+	refused = q.out_flags & KVM_TRAP_QUERY_REFUSED;
 	if (json) {
 		json_begin();
 		kvmtrap_json_begin_object(&jw);
@@ -1337,6 +1596,12 @@ static int do_query(int argc, char **argv)
 		kvmtrap_json_kv_string(&jw, "stage",
 				       kvmtrap_stage_name(q.stage));
 		kvmtrap_json_kv_string(&jw, "verdict", verdict_str(q.verdict));
+		/* What the deciding program returned, refused or not */
+		kvmtrap_json_kv_string(&jw, "prog_verdict",
+				       q.stage != KVM_TRAP_STAGE_BPF ? NULL :
+				       refused ? "forward" :
+				       verdict_str(q.verdict));
+		kvmtrap_json_kv_bool(&jw, "refused", refused);
 		kvmtrap_json_kv_u64(&jw, "link_id", q.link_id);
 		kvmtrap_json_kv_u64(&jw, "prog_id", q.prog_id);
 		kvmtrap_json_kv_bool(&jw, "el2", q.out_flags & KVM_TRAP_QUERY_EL2);
@@ -1361,7 +1626,12 @@ static int do_query(int argc, char **argv)
 			printf(" (link %u, prog %u)", q.link_id, q.prog_id);
 		if (q.out_flags & KVM_TRAP_QUERY_EL2)
 			printf(" (at EL2)");
-		printf(", %s", verdict_str(q.verdict));
+		/* What the program said, then what the guest gets */
+		if (refused)
+			printf(", forward refused (the VM does not accept forwards): %s",
+			       verdict_str(q.verdict));
+		else
+			printf(", %s", verdict_str(q.verdict));
 		if (has_ret)
 			print_ret((const uint64_t *)q.ret, UINT64_MAX);
 		printf("\n");
@@ -1456,8 +1726,7 @@ static int do_test(int argc, char **argv)
 		if (kvmtrap_verdict_name(verdict))
 			printf("%s", kvmtrap_verdict_name(verdict));
 		else
-			printf("invalid verdict %u (KVM takes it as pass)",
-			       verdict);
+			printf("unknown verdict %u", verdict);
 		print_ret((const uint64_t *)ctx.ret, mask);
 		printf("\n");
 	}
@@ -1942,7 +2211,7 @@ static const struct cmd cmds[] = {
 	{ "list", do_list, "",
 	  "every KVM VM on the host with its kvm_trap links",
 	  "List every KVM VM fd on the host (/proc/*/fd) with the kvm_trap links\n"
-	  "of its VM.\n" },
+	  "of its VM, then the pins of VMs that are gone (kvmtrap prune).\n" },
 	{ "attach", do_attach, "POLICY.bpf.o --vm PID[:FD] [--set KEY=VALUE]...",
 	  "load a policy for a VM, link it and pin the link",
 	  "Load the kvm_trap program of POLICY.bpf.o for the VM (its\n"
@@ -1963,6 +2232,14 @@ static const struct cmd cmds[] = {
 	  "                        that is gone)\n"
 	  "  --link ID             the link (kvmtrap status lists them)\n"
 	  "  --all                 every link of the VM\n" },
+	{ "prune", do_prune, "[--dry-run]",
+	  "remove the pins of VMs that are gone",
+	  "Remove what stays pinned under " KVMTRAP_BPFFS_DIR " after a VM is gone:\n"
+	  "the defunct link pins of each such VM, its handled-call list and its\n"
+	  "directory (kvmtrap list shows them as orphaned pins).  Pins of a VM that\n"
+	  "exists and live links are never touched.\n"
+	  "\n"
+	  "  --dry-run             print what would be removed, remove nothing\n" },
 	{ "replace", do_replace,
 	  "--vm PID[:FD] --link ID POLICY.bpf.o [--set KEY=VALUE]...",
 	  "swap the program of a link atomically",

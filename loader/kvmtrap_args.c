@@ -443,13 +443,25 @@ void kvmtrap_rule_describe(const struct route_rule_key *key, char *buf,
 		 kvmtrap_conduit_name(key->conduit) ?: "?", imm, funcs);
 }
 
-void kvmtrap_call_ctx(const struct kvmtrap_call *call, bool aarch32,
-		      uint32_t vcpu_id, struct kvm_trap_ctx *ctx)
+int kvmtrap_check_call(const struct kvmtrap_call *call, bool aarch32,
+		       char *err, size_t errlen)
+{
+	if (aarch32 && call->conduit == KVM_TRAP_CONDUIT_SMC && call->imm) {
+		set_err(err, errlen,
+			"bad immediate '#0x%x' for an AArch32 smc: an AArch32 SMC has no immediate (KVM always sees #0): leave the immediate out, or describe an hvc",
+			call->imm);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int kvmtrap_call_ctx(const struct kvmtrap_call *call, bool aarch32,
+		     uint32_t vcpu_id, struct kvm_trap_ctx *ctx)
 {
 	struct kvm_trap_query q;
 
 	kvmtrap_call_query(call, aarch32, vcpu_id, &q);
-	kvmtrap_ctx_from_call(&q, ctx);
+	return kvmtrap_ctx_from_call(&q, ctx);
 }
 
 void kvmtrap_call_query(const struct kvmtrap_call *call, bool aarch32,
@@ -631,6 +643,11 @@ static const struct hint hints[] = {
 	  "the policy refused the rule: see kvmtrap rule --help" },
 	{ KVMTRAP_OP_RULE_DEL, ENOENT,
 	  "no rule with that conduit, immediate and range: kvmtrap rule list --vm VM shows them" },
+
+	{ KVMTRAP_OP_PRUNE, ENOTEMPTY,
+	  "a pin in it could not be removed (see above); run kvmtrap prune again once it is fixed" },
+	{ KVMTRAP_OP_PRUNE, EBUSY,
+	  "the pin is in use: run kvmtrap prune again" },
 
 	{ ANY_OP, EOPNOTSUPP, HINT_CAP },
 	/* kvm_vm_ioctl(): only the VM's own process, and not while it dies */

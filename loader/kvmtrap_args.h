@@ -87,14 +87,23 @@ int kvmtrap_parse_call(int argc, char *const argv[], struct kvmtrap_call *call,
 		       char *err, size_t errlen);
 
 /*
+ * Whether a caller (AArch32 when @aarch32) can make @call at all: an
+ * AArch32 SMC has no immediate (its ISS holds only the condition), so an
+ * immediate other than 0 is refused with the user's message.
+ */
+int kvmtrap_check_call(const struct kvmtrap_call *call, bool aarch32,
+		       char *err, size_t errlen);
+
+/*
  * The context KVM gives the programs when a vCPU (AArch32 when @aarch32)
  * makes @call: flags AARCH32 and SMC32 (immediate 0 and bit 30 of x0
  * clear), func_id w0 for an SMCCC call and x0 (narrowed) with an
  * immediate, x1..x7 narrowed to 32 bits for 32-bit callers, ret[] preset
- * to { NOT_SUPPORTED, 0, ... } (kvm_arm_trap_fill_ctx()).
+ * to { NOT_SUPPORTED, 0, ... } (kvm_arm_trap_fill_ctx()).  -EINVAL, and
+ * @ctx untouched, for a call kvmtrap_check_call() refuses.
  */
-void kvmtrap_call_ctx(const struct kvmtrap_call *call, bool aarch32,
-		      uint32_t vcpu_id, struct kvm_trap_ctx *ctx);
+int kvmtrap_call_ctx(const struct kvmtrap_call *call, bool aarch32,
+		     uint32_t vcpu_id, struct kvm_trap_ctx *ctx);
 
 
 /* KVM_TRAP_QUERY's in-fields for @call; the out-fields are zeroed. */
@@ -167,6 +176,7 @@ enum kvmtrap_op {
 	KVMTRAP_OP_RULES,	/* kvmtrap_rules_open() */
 	KVMTRAP_OP_RULE_ADD,	/* kvmtrap_rule_add() */
 	KVMTRAP_OP_RULE_DEL,	/* kvmtrap_rule_del() */
+	KVMTRAP_OP_PRUNE,	/* kvmtrap_prune() */
 };
 
 /*

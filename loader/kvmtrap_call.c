@@ -8,6 +8,7 @@
  *
  * Plain C with no libbpf, so that the host unit tests build it too.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "libkvmtrap.h"
@@ -15,13 +16,33 @@
 #define SMCCC_64		0x40000000u	/* SMC64/HVC64 convention */
 #define SMCCC_NOT_SUPPORTED	((uint64_t)-1)
 
-void kvmtrap_ctx_from_call(const struct kvm_trap_query *q,
-			   struct kvm_trap_ctx *ctx)
+int kvmtrap_call_valid(const struct kvm_trap_query *q)
+{
+	if (q->conduit != KVM_TRAP_CONDUIT_HVC &&
+	    q->conduit != KVM_TRAP_CONDUIT_SMC)
+		return -EINVAL;
+	if (q->imm > 0xffff || (q->flags & ~KVM_TRAP_QUERY_AARCH32))
+		return -EINVAL;
+	/*
+	 * An A32 SMC has no immediate: its ISS holds only the condition, so
+	 * KVM always sees #0.  (An A32 HVC has a 16-bit one, as A64's.)
+	 */
+	if ((q->flags & KVM_TRAP_QUERY_AARCH32) &&
+	    q->conduit == KVM_TRAP_CONDUIT_SMC && q->imm)
+		return -EINVAL;
+	return 0;
+}
+
+int kvmtrap_ctx_from_call(const struct kvm_trap_query *q,
+			  struct kvm_trap_ctx *ctx)
 {
 	uint64_t x0 = q->regs[0], mask;
 	uint32_t flags = 0;
-	int i;
+	int i, err;
 
+	err = kvmtrap_call_valid(q);
+	if (err)
+		return err;
 	if (q->flags & KVM_TRAP_QUERY_AARCH32)
 		flags |= KVM_TRAP_F_AARCH32;
 	if (!q->imm && !(x0 & SMCCC_64))
@@ -39,6 +60,7 @@ void kvmtrap_ctx_from_call(const struct kvm_trap_query *q,
 	for (i = 0; i < 7; i++)
 		ctx->args[i] = q->regs[i + 1] & mask;
 	ctx->ret[0] = SMCCC_NOT_SUPPORTED;
+	return 0;
 }
 
 uint64_t kvmtrap_ctx_ret_mask(const struct kvm_trap_ctx *ctx)

@@ -222,6 +222,12 @@ static const char *const owner_names[] = {
 	[KVMTRAP_OWNER_POLICY]		= "policy",
 };
 
+static const char *const pin_kind_names[] = {
+	[KVMTRAP_PIN_LINK]		= "link",
+	[KVMTRAP_PIN_HANDLED]		= "handled",
+	[KVMTRAP_PIN_DIR]		= "dir",
+};
+
 static const char *name_at(const char *const *names, size_t n, uint32_t v)
 {
 	return v < n ? names[v] : NULL;
@@ -279,4 +285,9 @@ const char *kvmtrap_route_name(uint32_t route)
 const char *kvmtrap_owner_name(uint32_t owner)
 {
 	return name_at(owner_names, ARRAY_SIZE(owner_names), owner);
+}
+
+const char *kvmtrap_pin_kind_name(uint32_t kind)
+{
+	return name_at(pin_kind_names, ARRAY_SIZE(pin_kind_names), kind);
 }

@@ -44,13 +44,17 @@ static int is_vm_fd(pid_t pid, int fd)
 }
 
 /*
- * KVM's name of the VM behind /proc/<pid>/fdinfo/<fd>: its "vm:" line,
- * "<creator pid>-<fd number there>" as in /sys/kernel/debug/kvm.
+ * What /proc/<pid>/fdinfo/<fd> (pid 0: self) tells of a VM fd: KVM's name
+ * of the VM, its "vm:" line, "<creator pid>-<fd number there>" as in
+ * /sys/kernel/debug/kvm (-ENOENT without it; @name may be NULL); and its
+ * "trap_forward:" line into *@forward (when not NULL): 1 when the VMM
+ * accepts forwards, 0 when not, -1 without the line.
  */
-static int read_vm_name(pid_t pid, int fd, char *name, size_t len)
+static int read_vm_fdinfo(pid_t pid, int fd, char *name, size_t len,
+			  int *forward)
 {
 	char path[64], line[128];
-	unsigned int vpid, vfd;
+	unsigned int vpid, vfd, fwd;
 	int err = -ENOENT;
 	FILE *f;
 
@@ -61,15 +65,25 @@ static int read_vm_name(pid_t pid, int fd, char *name, size_t len)
 	f = fopen(path, "re");
 	if (!f)
 		return -errno;
+	if (forward)
+		*forward = -1;
 	while (fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "vm: %u-%u", &vpid, &vfd) == 2) {
-			snprintf(name, len, "%u-%u", vpid, vfd);
+			if (name)
+				snprintf(name, len, "%u-%u", vpid, vfd);
 			err = 0;
-			break;
+		} else if (forward &&
+			   sscanf(line, "trap_forward: %u", &fwd) == 1) {
+			*forward = !!fwd;
 		}
 	}
 	fclose(f);
 	return err;
+}
+
+static int read_vm_name(pid_t pid, int fd, char *name, size_t len)
+{
+	return read_vm_fdinfo(pid, fd, name, len, NULL);
 }
 
 /*
@@ -216,6 +230,29 @@ const char *kvmtrap_vm_name(const struct kvmtrap_vm *vm)
 	return vm->name;
 }
 
+int kvmtrap_vm_accept_forwards(struct kvmtrap_vm *vm)
+{
+	struct kvm_enable_cap cap = {
+		.cap = KVM_CAP_TRAP_BPF,
+		.args[0] = KVM_TRAP_ENABLE_FORWARD,
+	};
+
+	if (ioctl(vm->fd, KVM_ENABLE_CAP, &cap))
+		return -errno;
+	return 0;
+}
+
+int kvmtrap_vm_forwards(const struct kvmtrap_vm *vm)
+{
+	int forward, err;
+
+	err = read_vm_fdinfo(0, vm->fd, NULL, 0, &forward);
+	if (err && err != -ENOENT)
+		return err;
+	/* A kernel without the line has no opt-in, and no refusal. */
+	return forward < 0 ? -EOPNOTSUPP : forward;
+}
+
 /* ---- Every VM fd on the host ---- */
 
 static int ref_cmp(const void *a, const void *b)
@@ -276,7 +313,9 @@ static int scan_pid(pid_t pid, struct kvmtrap_vm_ref **refs, int *n,
 		memset(r, 0, sizeof(*r));
 		r->pid = pid;
 		r->fd = fd;
-		if (read_vm_name(pid, fd, r->name, sizeof(r->name)))
+		r->forwards = -1;
+		if (read_vm_fdinfo(pid, fd, r->name, sizeof(r->name),
+				   &r->forwards))
 			r->name[0] = '\0';
 		read_comm(pid, r->comm, sizeof(r->comm));
 	}
@@ -326,7 +365,7 @@ static const char *const stat_names[KVM_TRAP_NR_VERDICTS + 1] = {
 	[KVM_TRAP_FORWARD]	= "trap_bpf_forward",
 	[KVM_TRAP_DENY]		= "trap_bpf_deny",
 	[KVM_TRAP_UNDEF]	= "trap_bpf_undef",
-	[KVM_TRAP_NR_VERDICTS]	= "trap_bpf_invalid",
+	[KVM_TRAP_NR_VERDICTS]	= "trap_bpf_forward_refused",
 };
 
 /*
@@ -341,7 +380,7 @@ static int debugfs_stats(const struct kvmtrap_vm *vm,
 	memset(st, 0, sizeof(*st));
 	for (j = 0; j <= KVM_TRAP_NR_VERDICTS; j++) {
 		uint64_t *v = j < KVM_TRAP_NR_VERDICTS ? &st->verdict[j] :
-							&st->invalid;
+							&st->forward_refused;
 		unsigned long long n;
 		char path[128];
 		FILE *f;
@@ -401,7 +440,7 @@ int kvmtrap_vm_stats(const struct kvmtrap_vm *vm, struct kvmtrap_stats *out)
 		d = (struct kvm_stats_desc *)(descs + i * dsz);
 		for (j = 0; j <= KVM_TRAP_NR_VERDICTS; j++) {
 			uint64_t *v = j < KVM_TRAP_NR_VERDICTS ?
-				      &st->verdict[j] : &st->invalid;
+				      &st->verdict[j] : &st->forward_refused;
 
 			if (strncmp(d->name, stat_names[j], h.name_size))
 				continue;

@@ -42,6 +42,13 @@
 #include "kvmtrap_handled.h"
 #include "../bpf/route_table.h"
 
+#ifndef KVM_TRAP_ENABLE_FORWARD
+#define KVM_TRAP_ENABLE_FORWARD		(1ULL << 0)
+#endif
+#ifndef KVM_TRAP_QUERY_REFUSED
+#define KVM_TRAP_QUERY_REFUSED		(1U << 2)
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -80,12 +87,30 @@ int kvmtrap_vm_fd(const struct kvmtrap_vm *vm);
 /* "<pid>-<fd>", KVM's name of the VM */
 const char *kvmtrap_vm_name(const struct kvmtrap_vm *vm);
 
+/*
+ * For the VMM, on its own VM: take the calls that programs FORWARD, as
+ * KVM_EXIT_HYPERCALL exits (KVM_ENABLE_CAP KVM_CAP_TRAP_BPF with
+ * KVM_TRAP_ENABLE_FORWARD).  Without it a FORWARD verdict acts as DENY.
+ * For the VM's lifetime; before or after links exist; repeating it is
+ * fine.  -EIO: not the process that created the VM (KVM's rule for VM
+ * ioctls); -EINVAL: the kernel has no such opt-in.
+ */
+int kvmtrap_vm_accept_forwards(struct kvmtrap_vm *vm);
+
+/*
+ * Whether the VM takes forwarded calls (1) or its programs' FORWARD
+ * verdicts are refused (0), from the VM fd's fdinfo ("trap_forward:"):
+ * also for another process's VM.  -EOPNOTSUPP: the kernel does not say.
+ */
+int kvmtrap_vm_forwards(const struct kvmtrap_vm *vm);
+
 /* One VM fd found in /proc/<pid>/fd (an anon_inode:kvm-vm link). */
 struct kvmtrap_vm_ref {
 	pid_t pid;			/* the process holding the fd */
 	int fd;				/* its fd number there */
 	char name[KVMTRAP_VM_NAME_LEN];	/* KVM's name, "" if unreadable */
 	char comm[16];			/* /proc/<pid>/comm */
+	int forwards;			/* as kvmtrap_vm_forwards(); -1: unknown */
 };
 
 /*
@@ -98,7 +123,8 @@ int kvmtrap_list_vms(struct kvmtrap_vm_ref *refs, int max);
 /* Per-verdict counts from KVM's binary statistics of the VM. */
 struct kvmtrap_stats {
 	uint64_t verdict[KVM_TRAP_NR_VERDICTS];	/* trap_bpf_<verdict> */
-	uint64_t invalid;			/* trap_bpf_invalid */
+	/* FORWARD verdicts turned into DENY: the VMM has not opted in */
+	uint64_t forward_refused;		/* trap_bpf_forward_refused */
 };
 
 /*
@@ -162,14 +188,23 @@ int kvmtrap_policy_test(struct kvmtrap_policy *p, struct kvm_trap_ctx *ctx,
 			uint32_t *verdict);
 
 /*
+ * Whether the in-fields of @q (conduit, flags, imm) describe a call a
+ * vCPU can make: conduit HVC or SMC, flags only KVM_TRAP_QUERY_AARCH32,
+ * an immediate up to 0xffff, and none (0) for an AArch32 SMC, which has
+ * no immediate.  0 or -EINVAL.
+ */
+int kvmtrap_call_valid(const struct kvm_trap_query *q);
+
+/*
  * The context KVM gives the programs when a vCPU makes the call described
  * by the in-fields of @q (conduit, flags, imm, vcpu_id, regs: the same
  * description as for kvmtrap_query()): SMC32 and AArch32 flags, w0 as
  * func_id for an SMCCC call, x1..x7 narrowed for 32-bit callers, ret[]
  * preset to { SMCCC NOT_SUPPORTED, 0, ... }.  For kvmtrap_policy_test().
+ * -EINVAL (and @ctx untouched) for a call kvmtrap_call_valid() refuses.
  */
-void kvmtrap_ctx_from_call(const struct kvm_trap_query *q,
-			   struct kvm_trap_ctx *ctx);
+int kvmtrap_ctx_from_call(const struct kvm_trap_query *q,
+			  struct kvm_trap_ctx *ctx);
 
 /* What KVM keeps of ret[0..3] for the caller of @ctx: 32 bits or 64. */
 uint64_t kvmtrap_ctx_ret_mask(const struct kvm_trap_ctx *ctx);
@@ -241,6 +276,39 @@ int kvmtrap_unpin(const char *vm_name, uint32_t link_id);
  * directory; -EBUSY: a link is still pinned there.
  */
 int kvmtrap_vm_cleanup(const char *vm_name);
+
+/* ---- Pins that outlive their VM ------------------------------------------ */
+
+/* What is left in the directory of a VM that is gone. */
+enum kvmtrap_pin_kind {
+	KVMTRAP_PIN_LINK = 1,	/* link-<id>: a defunct kvm_trap link */
+	KVMTRAP_PIN_HANDLED,	/* handled: the VM's handled-call list */
+	KVMTRAP_PIN_DIR,	/* the directory itself, once emptied */
+};
+
+struct kvmtrap_stale_pin {
+	char vm[KVMTRAP_VM_NAME_LEN];	/* the directory: KVM's name of the VM */
+	enum kvmtrap_pin_kind kind;
+	int err;			/* 0: removed (or would be); else why not */
+	struct kvmtrap_link_info link;	/* KVMTRAP_PIN_LINK: the link */
+};
+
+/* kvmtrap_prune(): find what is stale, remove nothing. */
+#define KVMTRAP_PRUNE_DRY_RUN	(1U << 0)
+
+/*
+ * Remove the pins of VMs that are gone: every directory under
+ * KVMTRAP_BPFFS_DIR named "<pid>-<fd>" that no VM fd on the host carries
+ * as its name and that holds no live link loses its defunct link pins,
+ * its handled-call list and then itself (unless other files stay in it).
+ * Under the lock of kvmtrap_pin()/kvmtrap_unpin().  *@pins (malloc()ed,
+ * NULL when there are none; the caller frees it) lists each pin, sorted
+ * by VM, then links by ID, the list, the directory; each with its own
+ * err (-errno of its removal; a directory whose pins did not all go
+ * gets -ENOTEMPTY).  Returns how many; -errno when looking failed
+ * (nothing was removed then).
+ */
+int kvmtrap_prune(unsigned int flags, struct kvmtrap_stale_pin **pins);
 
 /* ---- The handled-call list and the query --------------------------------- */
 
@@ -334,6 +402,8 @@ const char *kvmtrap_stage_name(uint32_t stage);
 /* "native", "native-el2", "bpf" and "kernel", "policy" */
 const char *kvmtrap_route_name(uint32_t route);
 const char *kvmtrap_owner_name(uint32_t owner);
+/* "link", "handled", "dir": enum kvmtrap_pin_kind */
+const char *kvmtrap_pin_kind_name(uint32_t kind);
 
 #ifdef __cplusplus
 }

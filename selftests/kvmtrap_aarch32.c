@@ -268,6 +268,7 @@ static void check_forward(uint32_t block, uint32_t conduit, uint64_t flags)
 	int i;
 
 	a32_init(&g, block);
+	kt_accept_forwards(g.vm);
 	run = g.vcpu->run;
 	kt_rule_all(g.skel, KVM_TRAP_FORWARD);
 	a32_start(&g, &c);

@@ -14,6 +14,12 @@
  *  - The filter's FWD_TO_USER exit carries x1..x6 and the same flags
  *    without BPF; x0 is not preset; RET_REGS works for it too.
  *  - A vCPU reset (KVM_ARM_VCPU_INIT) drops an answer not yet applied.
+ *  - Only a VMM that opted in (KVM_ENABLE_CAP(KVM_CAP_TRAP_BPF,
+ *    KVM_TRAP_ENABLE_FORWARD), before or after its links exist) gets the
+ *    exit; for any other FORWARD acts as DENY, counted in
+ *    trap_bpf_forward_refused.  The opt-in is sticky, checked, the VMM's
+ *    own, and shown in the VM fd's fdinfo.  The filter's FWD_TO_USER needs
+ *    no opt-in: the VMM asked for it by installing the filter.
  *
  * One behaviour per test_*(), one VM per test.
  */
@@ -22,6 +28,18 @@
 #define RET_BASE 0xc0ffee0011110000ull
 #define IMM_X0 0x0123456783000042ull
 #define SMC32_X0 (0xdeadbeef00000000ull | KT_FUNC_32)
+
+/*
+ * A VMM that takes forwards: it opts in before its program is linked (the
+ * other order is test_opt_in_after_link).
+ */
+static void fwd_env_init(struct kt_env *e)
+{
+	e->vm = kt_create_vm(&e->vcpu);
+	kt_accept_forwards(e->vm);
+	e->skel = kt_policy_load();
+	e->link = kt_policy_attach(e->skel, e->vm);
+}
 
 static uint64_t get_x0(struct kvm_vcpu *vcpu)
 {
@@ -62,7 +80,7 @@ static void check_forward_exit(const struct kt_call *c, uint64_t nr,
 	struct kt_regs r;
 	struct kt_env e;
 
-	kt_env_init(&e);
+	fwd_env_init(&e);
 	kt_rule_ret(e.skel, KVM_TRAP_FORWARD, RET_BASE);
 	kt_start(e.vcpu, c);
 	assert_exit(e.vcpu, c, nr, flags | KVM_HYPERCALL_EXIT_BPF, narrow);
@@ -128,7 +146,7 @@ static void check_forward_ignored(uint32_t conduit, uint64_t x0, bool narrow)
 	struct kt_regs r;
 	struct kt_env e;
 
-	kt_env_init(&e);
+	fwd_env_init(&e);
 	kt_rule_ret(e.skel, KVM_TRAP_FORWARD, RET_BASE);
 	kt_start(e.vcpu, &c);
 	kt_assert_hypercall_exit(e.vcpu);
@@ -170,7 +188,7 @@ static void check_ret_regs(const struct kt_call *c, bool narrow)
 	struct kt_regs r;
 	struct kt_env e;
 
-	kt_env_init(&e);
+	fwd_env_init(&e);
 	kt_rule_ret(e.skel, KVM_TRAP_FORWARD, RET_BASE);
 	kt_start(e.vcpu, c);
 	kt_assert_hypercall_exit(e.vcpu);
@@ -226,7 +244,7 @@ static void test_forward_ret_regs_once(void)
 	struct kt_regs r;
 	struct kt_env e;
 
-	kt_env_init(&e);
+	fwd_env_init(&e);
 	kt_rule_all(e.skel, KVM_TRAP_FORWARD);
 	kt_start(e.vcpu, &c);
 	kt_assert_hypercall_exit(e.vcpu);
@@ -263,7 +281,7 @@ static uint64_t x0_after_answer(bool reset)
 	uint64_t x0;
 	int r;
 
-	kt_env_init(&e);
+	fwd_env_init(&e);
 	kt_rule_all(e.skel, KVM_TRAP_FORWARD);
 	kt_start(e.vcpu, &c);
 	kt_assert_hypercall_exit(e.vcpu);
@@ -306,6 +324,7 @@ static void test_ret_regs_dropped_by_vcpu_reset(void)
 
 /* ---- the upstream SMCCC filter's FWD_TO_USER ---- */
 
+/* No KVM_TRAP_ENABLE_FORWARD: installing the filter is the VMM's request. */
 static void init_filter_fwd(struct kt_env *e, uint32_t func)
 {
 	kt_env_init(e);
@@ -366,6 +385,149 @@ static void test_filter_fwd_ret_regs(void)
 	kt_env_free(&e);
 }
 
+/* ---- the VMM's opt-in ---- */
+
+/*
+ * A VMM that never asked for forwards gets no exit: the guest sees DENY's
+ * answer, the program's FORWARD is counted, and counted as refused.
+ */
+static void check_forward_refused(const struct kt_call *c)
+{
+	struct kt_regs r;
+	struct kt_env e;
+
+	kt_env_init(&e);
+	kt_rule_ret(e.skel, KVM_TRAP_FORWARD, RET_BASE);
+	kt_run_call(e.vcpu, c, &r);
+	kt_assert_not_supported(c, &r);
+	kt_assert_runs(e.skel, 1);
+	kt_assert_stats(e.vm, 0, 0, 1, 0, 0, 1);
+	kt_env_free(&e);
+}
+
+static void test_hvc_forward_refused_without_opt_in(void)
+{
+	struct kt_call c = kt_smccc(KVM_TRAP_CONDUIT_HVC, KT_FUNC_64);
+
+	check_forward_refused(&c);
+}
+
+static void test_smc_imm_forward_refused_without_opt_in(void)
+{
+	struct kt_call c = kt_imm_call(KVM_TRAP_CONDUIT_SMC, KT_IMM_42, IMM_X0);
+
+	check_forward_refused(&c);
+}
+
+/* The same VMM, once it opts in with its program linked, gets the exit. */
+static void test_opt_in_after_link(void)
+{
+	struct kt_call c = kt_smccc(KVM_TRAP_CONDUIT_HVC, KT_FUNC_64);
+	struct kt_regs r;
+	struct kt_env e;
+
+	kt_env_init(&e);
+	kt_rule_ret(e.skel, KVM_TRAP_FORWARD, RET_BASE);
+	kt_run_call(e.vcpu, &c, &r);
+	kt_assert_not_supported(&c, &r);
+
+	kt_accept_forwards(e.vm);
+	kt_start(e.vcpu, &c);
+	assert_exit(e.vcpu, &c, KT_FUNC_64, KVM_HYPERCALL_EXIT_BPF, false);
+	kt_finish(e.vcpu, &r);
+	kt_assert_stats(e.vm, 0, 0, 2, 0, 0, 1);
+	kt_env_free(&e);
+}
+
+/* The "trap_forward:" line of the VM fd's fdinfo. */
+static int fdinfo_forward(struct kvm_vm *vm)
+{
+	char path[64], line[128];
+	int val = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", vm->fd);
+	f = fopen(path, "r");
+	TEST_ASSERT(f, "open %s: %s", path, strerror(errno));
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "trap_forward: %d", &val) == 1)
+			break;
+	fclose(f);
+	TEST_ASSERT(val == 0 || val == 1, "no \"trap_forward:\t0|1\" line in %s",
+		    path);
+	return val;
+}
+
+/* Sticky: enabling again is no error, and there is no way back. */
+static void test_opt_in_fdinfo_sticky(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = kt_create_vm(&vcpu);
+	int r;
+
+	TEST_ASSERT(fdinfo_forward(vm) == 0, "a new VM accepts forwards");
+	kt_accept_forwards(vm);
+	TEST_ASSERT(fdinfo_forward(vm) == 1, "fdinfo: no forwards after the opt-in");
+	kt_accept_forwards(vm);
+	r = __vm_enable_cap(vm, KVM_CAP_TRAP_BPF, 0);
+	TEST_ASSERT(!r, "KVM_ENABLE_CAP with no flag: %s, expected 0",
+		    strerror(errno));
+	TEST_ASSERT(fdinfo_forward(vm) == 1, "fdinfo: the opt-in went away");
+	kvm_vm_free(vm);
+}
+
+static void test_opt_in_bad_args_einval(void)
+{
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_TRAP_BPF };
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = kt_create_vm(&vcpu);
+	int r;
+
+	cap.args[0] = KVM_TRAP_ENABLE_FORWARD << 1;
+	r = __vm_ioctl(vm, KVM_ENABLE_CAP, &cap);
+	TEST_ASSERT(r == -1 && errno == EINVAL, "unknown flag 0x%llx: %d (%s), expected EINVAL",
+		    cap.args[0], r, strerror(errno));
+	cap.args[0] = KVM_TRAP_ENABLE_FORWARD;
+	cap.args[1] = 1;
+	r = __vm_ioctl(vm, KVM_ENABLE_CAP, &cap);
+	TEST_ASSERT(r == -1 && errno == EINVAL, "args[1] = 1: %d (%s), expected EINVAL",
+		    r, strerror(errno));
+	cap.args[1] = 0;
+	cap.flags = 1;
+	r = __vm_ioctl(vm, KVM_ENABLE_CAP, &cap);
+	TEST_ASSERT(r == -1 && errno == EINVAL, "flags = 1: %d (%s), expected EINVAL",
+		    r, strerror(errno));
+	TEST_ASSERT(fdinfo_forward(vm) == 0, "a rejected KVM_ENABLE_CAP enabled forwards");
+	kvm_vm_free(vm);
+}
+
+/*
+ * Only the VMM opts in: another process holding the VM fd (a tool that
+ * took it with pidfd_getfd(), here a forked child) gets EIO, as for every
+ * VM ioctl that is not kvmtrap's read-only pair.
+ */
+static void test_opt_in_vmm_only(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = kt_create_vm(&vcpu);
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	TEST_ASSERT(pid >= 0, "fork: %s", strerror(errno));
+	if (!pid) {
+		int r = __vm_enable_cap(vm, KVM_CAP_TRAP_BPF,
+					KVM_TRAP_ENABLE_FORWARD);
+
+		_exit(r == -1 && errno == EIO ? 0 : 1);
+	}
+	TEST_ASSERT(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+		    !WEXITSTATUS(status),
+		    "KVM_ENABLE_CAP from another process did not fail with EIO");
+	TEST_ASSERT(fdinfo_forward(vm) == 0, "another process enabled forwards");
+	kvm_vm_free(vm);
+}
+
 static const struct kvmtrap_test tests[] = {
 	KVMTRAP_TEST(test_hvc_forward_exit),
 	KVMTRAP_TEST(test_smc_forward_exit),
@@ -388,6 +550,12 @@ static const struct kvmtrap_test tests[] = {
 	KVMTRAP_TEST(test_smc_filter_fwd_exit_args),
 	KVMTRAP_TEST(test_filter_fwd_exit_smc32_narrowed),
 	KVMTRAP_TEST(test_filter_fwd_ret_regs),
+	KVMTRAP_TEST(test_hvc_forward_refused_without_opt_in),
+	KVMTRAP_TEST(test_smc_imm_forward_refused_without_opt_in),
+	KVMTRAP_TEST(test_opt_in_after_link),
+	KVMTRAP_TEST(test_opt_in_fdinfo_sticky),
+	KVMTRAP_TEST(test_opt_in_bad_args_einval),
+	KVMTRAP_TEST(test_opt_in_vmm_only),
 };
 
 int main(void)

@@ -13,7 +13,10 @@
  *    the 9th link, kvmtrap_link_fd(), kvmtrap_links().
  *  - Pins: the layout KVMTRAP_BPFFS_DIR/<vm>/link-<id>, a pinned link
  *    outliving its creator, the directory going with the last pin,
- *    kvmtrap_vm_cleanup().
+ *    kvmtrap_vm_cleanup(); kvmtrap_prune() of a gone VM's pins, never of
+ *    a live VM's nor of files kvmtrap did not make.
+ *  - Forwards: kvmtrap_vm_accept_forwards() by the VM's creator (EIO for
+ *    anyone else), kvmtrap_vm_forwards() and kvmtrap_list_vms() on it.
  *  - The handled-call list: native entries equal KVM_TRAP_NATIVE_LIST, a
  *    policy's map is the VM's pinned list and counts its HANDLED calls
  *    (kvmtrap_note_handled()) but not queries; KVM_TRAP_QUERY.
@@ -513,11 +516,11 @@ static void test_vm_stats(void)
 	      st.verdict[KVM_TRAP_FORWARD] == want.forward &&
 	      st.verdict[KVM_TRAP_DENY] == want.deny &&
 	      st.verdict[KVM_TRAP_UNDEF] == want.undef &&
-	      st.invalid == want.invalid,
+	      st.forward_refused == want.refused,
 	      "kvmtrap_vm_stats %lu %lu %lu %lu %lu %lu, KVM's %lu %lu %lu %lu %lu %lu",
 	      st.verdict[0], st.verdict[1], st.verdict[2], st.verdict[3],
-	      st.verdict[4], st.invalid, want.pass, want.handled, want.forward,
-	      want.deny, want.undef, want.invalid);
+	      st.verdict[4], st.forward_refused, want.pass, want.handled, want.forward,
+	      want.deny, want.undef, want.refused);
 	for (i = 0; i < KVM_TRAP_NR_VERDICTS; i++)
 		CHECK(i == KVM_TRAP_DENY || !st.verdict[i], "verdict %d counted %lu",
 		      i, st.verdict[i]);
@@ -1248,6 +1251,214 @@ static void test_vm_cleanup(void)
 	env_free(&e);
 }
 
+/* ---- Pins that outlive their VM ---- */
+
+/* The entries of @pins for VM @name; how many. */
+static int pins_of(const struct kvmtrap_stale_pin *pins, int n,
+		   const char *name, const struct kvmtrap_stale_pin **first)
+{
+	int i, k = 0;
+
+	*first = NULL;
+	for (i = 0; i < n; i++) {
+		if (strcmp(pins[i].vm, name))
+			continue;
+		if (!k++)
+			*first = &pins[i];
+	}
+	return k;
+}
+
+/*
+ * A VM with a pinned link and its handled list, then destroyed: the name,
+ * the link ID and program ID in *@name, *@link_id, *@prog.
+ */
+static void gone_vm(char *name, size_t len, uint32_t *link_id,
+		    uint32_t *prog)
+{
+	struct kvmtrap_link_info li;
+	struct kvmtrap_policy *p;
+	struct lib_env e;
+	int link;
+
+	env_init(&e);
+	p = lib_policy(e.kvm, "handled", ANSWER);
+	link = OK(kvmtrap_policy_attach(p, e.kvm));
+	li = link_info(link);
+	OK(kvmtrap_pin(e.kvm, link, NULL, 0));
+	snprintf(name, len, "%s", kvmtrap_vm_name(e.kvm));
+	*link_id = li.link_id;
+	*prog = li.prog_id;
+	close(link);
+	kvmtrap_policy_close(p);
+	env_free(&e);
+	link = OK(kvmtrap_link_fd(*link_id));
+	CHECK(link_info(link).defunct, "link %u not defunct with its VM gone",
+	      *link_id);
+	close(link);
+}
+
+/*
+ * A gone VM's pins: its link (defunct), its list, its directory, in that
+ * order; the dry run removes nothing, the prune all of it.
+ */
+static void test_prune_gone_vm(void)
+{
+	const struct kvmtrap_stale_pin *s;
+	struct kvmtrap_stale_pin *pins;
+	char name[KVMTRAP_VM_NAME_LEN], dir[256];
+	uint32_t id, prog;
+	int n, k;
+
+	gone_vm(name, sizeof(name), &id, &prog);
+	vm_dir(dir, sizeof(dir), name, NULL);
+
+	n = OK(kvmtrap_prune(KVMTRAP_PRUNE_DRY_RUN, &pins));
+	k = pins_of(pins, n, name, &s);
+	CHECK(k == 3, "%d stale pins of VM %s, expected 3", k, name);
+	CHECK(s[0].kind == KVMTRAP_PIN_LINK && s[0].link.link_id == id &&
+	      s[0].link.prog_id == prog && s[0].link.defunct && !s[0].err,
+	      "first: kind %u link %u prog %u defunct %d err %d, expected link %u prog %u",
+	      s[0].kind, s[0].link.link_id, s[0].link.prog_id,
+	      s[0].link.defunct, s[0].err, id, prog);
+	CHECK(s[1].kind == KVMTRAP_PIN_HANDLED && !s[1].err,
+	      "second: kind %u err %d, expected the handled list", s[1].kind,
+	      s[1].err);
+	CHECK(s[2].kind == KVMTRAP_PIN_DIR && !s[2].err,
+	      "third: kind %u err %d, expected the directory", s[2].kind,
+	      s[2].err);
+	free(pins);
+	CHECK(exists(dir), "%s removed by a dry run", dir);
+
+	n = OK(kvmtrap_prune(0, &pins));
+	k = pins_of(pins, n, name, &s);
+	CHECK(k == 3 && !s[0].err && !s[1].err && !s[2].err,
+	      "prune: %d pins of VM %s, errors %d %d %d", k, name,
+	      k ? s[0].err : 0, k > 1 ? s[1].err : 0, k > 2 ? s[2].err : 0);
+	free(pins);
+	CHECK(!exists(dir), "%s left by kvmtrap_prune()", dir);
+	n = OK(kvmtrap_prune(KVMTRAP_PRUNE_DRY_RUN, &pins));
+	CHECK(!pins_of(pins, n, name, &s), "VM %s still stale after prune",
+	      name);
+	free(pins);
+}
+
+/* A VM that exists keeps its pins, a defunct (detached) link included. */
+static void test_prune_keeps_live_vm(void)
+{
+	const struct kvmtrap_stale_pin *s;
+	struct kvmtrap_stale_pin *pins;
+	struct kvmtrap_policy *p;
+	char pin[256];
+	struct lib_env e;
+	int link, n;
+
+	env_init(&e);
+	p = lib_policy(e.kvm, "pass", 0);
+	link = OK(kvmtrap_policy_attach(p, e.kvm));
+	OK(kvmtrap_pin(e.kvm, link, pin, sizeof(pin)));
+	OK(kvmtrap_detach(link));
+	n = OK(kvmtrap_prune(0, &pins));
+	CHECK(!pins_of(pins, n, kvmtrap_vm_name(e.kvm), &s),
+	      "prune took pins of the live VM %s", kvmtrap_vm_name(e.kvm));
+	free(pins);
+	CHECK(exists(pin), "%s removed with its VM alive", pin);
+	OK(kvmtrap_unpin(kvmtrap_vm_name(e.kvm), link_info(link).link_id));
+	close(link);
+	kvmtrap_policy_close(p);
+	env_free(&e);
+}
+
+/*
+ * A file that kvmtrap did not make stays in a gone VM's directory, and so
+ * does the directory; its own pins go.
+ */
+static void test_prune_leaves_foreign_file(void)
+{
+	const struct kvmtrap_stale_pin *s;
+	struct kvmtrap_stale_pin *pins;
+	char name[KVMTRAP_VM_NAME_LEN], dir[256], other[256];
+	uint32_t id, prog;
+	int n, k, map;
+
+	gone_vm(name, sizeof(name), &id, &prog);
+	vm_dir(dir, sizeof(dir), name, NULL);
+	vm_dir(other, sizeof(other), name, "other");
+	map = bpf_map_create(BPF_MAP_TYPE_ARRAY, "other", 4, 4, 1, NULL);
+	CHECK(map >= 0 && !bpf_obj_pin(map, other), "pin %s: %s", other,
+	      strerror(errno));
+	close(map);
+
+	n = OK(kvmtrap_prune(0, &pins));
+	k = pins_of(pins, n, name, &s);
+	CHECK(k == 2 && s[0].kind == KVMTRAP_PIN_LINK &&
+	      s[1].kind == KVMTRAP_PIN_HANDLED && !s[0].err && !s[1].err,
+	      "%d pins of VM %s (expected its link and list, not the directory)",
+	      k, name);
+	free(pins);
+	CHECK(exists(other) && exists(dir), "%s or %s removed", other, dir);
+	CHECK(!unlink(other) && !rmdir(dir), "remove %s: %s", dir,
+	      strerror(errno));
+}
+
+/* Unknown flags are refused. */
+static void test_prune_einval(void)
+{
+	struct kvmtrap_stale_pin *pins = NULL;
+
+	ERR(kvmtrap_prune(1U << 1, &pins), EINVAL);
+	CHECK(!pins, "pins set on failure");
+}
+
+/* ---- Forwards ---- */
+
+/*
+ * A VM refuses forwards until its VMM accepts them, for good; the call
+ * is idempotent; the fdinfo says so to anyone holding the fd.
+ */
+static void test_accept_forwards(void)
+{
+	struct lib_env e;
+
+	env_init(&e);
+	CHECK(kvmtrap_vm_forwards(e.kvm) == 0, "a new VM accepts forwards: %d",
+	      kvmtrap_vm_forwards(e.kvm));
+	OK(kvmtrap_vm_accept_forwards(e.kvm));
+	CHECK(kvmtrap_vm_forwards(e.kvm) == 1, "forwards %d after the opt-in",
+	      kvmtrap_vm_forwards(e.kvm));
+	OK(kvmtrap_vm_accept_forwards(e.kvm));
+	CHECK(kvmtrap_vm_forwards(e.kvm) == 1, "forwards %d after the second",
+	      kvmtrap_vm_forwards(e.kvm));
+	env_free(&e);
+}
+
+/*
+ * Another process's VM: whether it accepts forwards is readable through
+ * a copy of its fd, and in kvmtrap_list_vms(); only its creator can opt
+ * in (EIO, KVM's rule for VM ioctls).
+ */
+static void test_accept_forwards_other_process(void)
+{
+	struct holder h = holder_start(1);
+	struct kvmtrap_vm_ref refs[64];
+	struct kvmtrap_vm *vm;
+	int n, k;
+
+	OK(kvmtrap_vm_open_pid(h.pid, h.fd, &vm));
+	CHECK(kvmtrap_vm_forwards(vm) == 0, "forwards %d, expected 0",
+	      kvmtrap_vm_forwards(vm));
+	ERR(kvmtrap_vm_accept_forwards(vm), EIO);
+	CHECK(kvmtrap_vm_forwards(vm) == 0, "forwards %d after a refused opt-in",
+	      kvmtrap_vm_forwards(vm));
+	n = OK(kvmtrap_list_vms(refs, 64));
+	k = find_ref(refs, n, h.pid, h.fd);
+	CHECK(k >= 0 && refs[k].forwards == 0,
+	      "the holder's VM listed with forwards %d, expected 0",
+	      k >= 0 ? refs[k].forwards : -2);
+	kvmtrap_vm_close(vm);
+	holder_stop(&h);
+}
+
 /* KVM_TRAP_QUERY: which stage decides, for a native and a BPF call. */
 static void test_query(void)
 {
@@ -1322,6 +1533,12 @@ static const struct kvmtrap_test tests[] = {
 	KVMTRAP_TEST(test_handled_hits),
 	KVMTRAP_TEST(test_vm_cleanup),
 	KVMTRAP_TEST(test_query),
+	KVMTRAP_TEST(test_prune_gone_vm),
+	KVMTRAP_TEST(test_prune_keeps_live_vm),
+	KVMTRAP_TEST(test_prune_leaves_foreign_file),
+	KVMTRAP_TEST(test_prune_einval),
+	KVMTRAP_TEST(test_accept_forwards),
+	KVMTRAP_TEST(test_accept_forwards_other_process),
 };
 
 int main(void)

@@ -926,6 +926,7 @@ static void test_route_table_vm(void)
 	int fd;
 
 	venv_init(&e, 1);
+	kt_accept_forwards(e.vm);
 	p = venv_attach(&e, "route_table", NULL);
 	fd = OK(kvmtrap_policy_rules_fd(p));
 	add_rule(fd, rule(ANY, 0, OEM64(0), OEM64(0xffff), KVM_TRAP_DENY, 0));
@@ -1014,6 +1015,7 @@ static void test_forward_vendor_vm(void)
 	struct venv e;
 
 	venv_init(&e, 1);
+	kt_accept_forwards(e.vm);
 	venv_attach(&e, "forward_vendor", NULL);
 	vforward(e.vcpu[0], SMC, 0, SIP64(1), SIP64(1), a, a);
 	/* an SMC32 caller gets 32 bits of the VMM's answer */
@@ -1028,12 +1030,36 @@ static void test_forward_vendor_vm(void)
 	venv_free(&e);
 }
 
+/*
+ * forward_vendor linked by a third party to a VMM that never asked for
+ * forwards: the guest gets NOT_SUPPORTED and no exit reaches the VMM (the
+ * call's report is its first exit), until the VMM opts in.
+ */
+static void test_forward_vendor_refused_until_opt_in(void)
+{
+	static const uint64_t a[4] = { 0x100000001ull, 0x100000002ull,
+				       0x100000003ull, 0x100000004ull };
+	struct venv e;
+
+	venv_init(&e, 1);
+	venv_attach(&e, "forward_vendor", NULL);
+	vret(e.vcpu[0], SMC, 0, SIP64(1), NS, 0, 0, 0);
+	vret(e.vcpu[0], HVC, 0, VHYP64(0x10), NS, 0, 0, 0);
+	kt_assert_stats(e.vm, 0, 0, 2, 0, 0, 2);
+
+	kt_accept_forwards(e.vm);
+	vforward(e.vcpu[0], SMC, 0, SIP64(1), SIP64(1), a, a);
+	kt_assert_stats(e.vm, 0, 0, 3, 0, 0, 2);
+	venv_free(&e);
+}
+
 static void test_hvc_imm_vm(void)
 {
 	static const uint64_t a[4] = { 0xdead, 1, 2, 0xffffffffffffffffull };
 	struct venv e;
 
 	venv_init(&e, 1);
+	kt_accept_forwards(e.vm);
 	venv_attach(&e, "hvc_imm", NULL);
 	vforward(e.vcpu[0], HVC, 0x42, 0x1234, 0x1234, a, a);
 	vforward(e.vcpu[0], HVC, 0xffff, 0xfedcba9876543210ull,
@@ -1409,6 +1435,7 @@ int main(void)
 		KVMTRAP_TEST(test_route_table_vm),
 		KVMTRAP_TEST(test_deny_unknown_vm),
 		KVMTRAP_TEST(test_forward_vendor_vm),
+		KVMTRAP_TEST(test_forward_vendor_refused_until_opt_in),
 		KVMTRAP_TEST(test_hvc_imm_vm),
 		KVMTRAP_TEST(test_audit_vm),
 		KVMTRAP_TEST(test_ratelimit_vm),

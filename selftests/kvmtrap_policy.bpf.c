@@ -56,6 +56,15 @@ static __always_inline void record(const struct kvm_trap_ctx *ctx)
 
 #define SET_RET(i) (ctx->ret[i] = rule.ret[i])
 
+/*
+ * The rule is data, so the verifier cannot know its verdicts: bound them,
+ * as it insists, to what a kvm_trap program may return.
+ */
+static __always_inline int verdict_of(__u32 v)
+{
+	return v <= KVM_TRAP_UNDEF ? v : KVM_TRAP_PASS;
+}
+
 SEC("kvm_trap")
 int policy(struct kvm_trap_ctx *ctx)
 {
@@ -63,14 +72,14 @@ int policy(struct kvm_trap_ctx *ctx)
 
 	if ((rule.match_func && ctx->func_id != rule.func_id) ||
 	    (rule.match_imm && ctx->imm != rule.imm))
-		return rule.verdict_other;
+		return verdict_of(rule.verdict_other);
 
 	__sync_fetch_and_add(&seen.matched, 1);
 	if (rule.set_ret) {
 		SET_RET(0); SET_RET(1); SET_RET(2); SET_RET(3); SET_RET(4);
 		SET_RET(5); SET_RET(6); SET_RET(7); SET_RET(8); SET_RET(9);
 	}
-	return rule.verdict;
+	return verdict_of(rule.verdict);
 }
 
 char LICENSE[] SEC("license") = "GPL";

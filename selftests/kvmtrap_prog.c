@@ -89,6 +89,47 @@ static void assert_rejected(const char *name, const char *access)
 	ksft_print_msg("%s: %s\n", name, want);
 }
 
+/*
+ * A program whose return value may fall outside enum kvm_trap_verdict is
+ * rejected, with the verifier's line naming the range.
+ */
+static void assert_rejected_retval(const char *name, const char *value)
+{
+	static char log[64 * 1024];
+	char want[128];
+	int err;
+
+	err = load_one(name, log, sizeof(log));
+	TEST_ASSERT(err, "%s: the verifier accepted it", name);
+	snprintf(want, sizeof(want),
+		 "At program exit the register R0 has %s should have been in [0, 4]",
+		 value);
+	TEST_ASSERT(strstr(log, want), "%s: load failed (%s) without \"%s\" in the log:\n%s",
+		    name, strerror(-err), want, log);
+	ksft_print_msg("%s: %s\n", name, want);
+}
+
+static void test_verifier_rejects_return_5(void)
+{
+	assert_rejected_retval("ret_five", "smin=5 smax=5");
+}
+
+static void test_verifier_rejects_unbounded_return(void)
+{
+	assert_rejected_retval("ret_map_value", "unknown scalar value");
+}
+
+/* The same map value, bounded first, is a valid verdict. */
+static void test_verifier_accepts_bounded_return(void)
+{
+	static char log[64 * 1024];
+	int err;
+
+	err = load_one("ok_map_value_bounded", log, sizeof(log));
+	TEST_ASSERT(!err, "ok_map_value_bounded rejected (%s):\n%s",
+		    strerror(-err), log);
+}
+
 static void test_verifier_accepts_ret_writes(void)
 {
 	static char log[64 * 1024];
@@ -202,11 +243,11 @@ static void test_run_handled_ret(void)
 	kvmtrap_policy__destroy(skel);
 }
 
-static void test_run_raw_retval(void)
+static void test_run_retval_is_verdict(void)
 {
-	const uint32_t values[] = { KVM_TRAP_PASS, KVM_TRAP_FORWARD,
-				    KVM_TRAP_DENY, KVM_TRAP_UNDEF, 1000,
-				    0xffffffff };
+	const uint32_t values[] = { KVM_TRAP_PASS, KVM_TRAP_HANDLED,
+				    KVM_TRAP_FORWARD, KVM_TRAP_DENY,
+				    KVM_TRAP_UNDEF };
 	struct kvmtrap_policy *skel = load_policy();
 	struct kvm_trap_ctx in = sample_ctx();
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &in,
@@ -424,6 +465,9 @@ static void test_prog_info(void)
 
 static const struct kvmtrap_test tests[] = {
 	KVMTRAP_TEST(test_verifier_accepts_ret_writes),
+	KVMTRAP_TEST(test_verifier_rejects_return_5),
+	KVMTRAP_TEST(test_verifier_rejects_unbounded_return),
+	KVMTRAP_TEST(test_verifier_accepts_bounded_return),
 	KVMTRAP_TEST(test_verifier_rejects_arg_write),
 	KVMTRAP_TEST(test_verifier_rejects_arg_tail_write),
 	KVMTRAP_TEST(test_verifier_rejects_func_id_write),
@@ -434,7 +478,7 @@ static const struct kvmtrap_test tests[] = {
 	KVMTRAP_TEST(test_verifier_rejects_misaligned_read),
 	KVMTRAP_TEST(test_prog_info),
 	KVMTRAP_TEST(test_run_handled_ret),
-	KVMTRAP_TEST(test_run_raw_retval),
+	KVMTRAP_TEST(test_run_retval_is_verdict),
 	KVMTRAP_TEST(test_run_repeat),
 	KVMTRAP_TEST(test_run_ctx_size_einval),
 	KVMTRAP_TEST(test_run_data_einval),

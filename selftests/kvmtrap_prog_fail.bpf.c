@@ -77,4 +77,38 @@ int read_misaligned(struct kvm_trap_ctx *ctx)
 	return *(__u64 *)((char *)ctx + 4);
 }
 
+/* ---- return values: only the verdicts, 0..KVM_TRAP_UNDEF ---- */
+
+SEC("kvm_trap")
+int ret_five(struct kvm_trap_ctx *ctx)
+{
+	return 5;
+}
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} verdict_map SEC(".maps");
+
+/* Whatever user space stored: the verifier cannot bound it. */
+SEC("kvm_trap")
+int ret_map_value(struct kvm_trap_ctx *ctx)
+{
+	__u32 zero = 0;
+	__u64 *v = bpf_map_lookup_elem(&verdict_map, &zero);
+
+	return v ? *v : 0;
+}
+
+SEC("kvm_trap")
+int ok_map_value_bounded(struct kvm_trap_ctx *ctx)
+{
+	__u32 zero = 0;
+	__u64 *v = bpf_map_lookup_elem(&verdict_map, &zero);
+
+	return v && *v <= KVM_TRAP_UNDEF ? *v : KVM_TRAP_PASS;
+}
+
 char LICENSE[] SEC("license") = "GPL";

@@ -11,6 +11,7 @@
  * and firmware bitmaps.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -257,7 +258,7 @@ static void test_query_bpf_handled(void)
 	kt_env_free(&e);
 }
 
-static void test_query_bpf_deny_undef_forward(void)
+static void test_query_bpf_deny_undef(void)
 {
 	struct kt_call c = kt_smccc(KVM_TRAP_CONDUIT_HVC, KT_FUNC_64);
 	struct kvm_trap_query q;
@@ -274,7 +275,28 @@ static void test_query_bpf_deny_undef_forward(void)
 	q = kt_query(e.vm, &c);
 	kt_assert_stage(&q, KVM_TRAP_STAGE_BPF, KVM_TRAP_UNDEF, 0);
 
+	kt_env_free(&e);
+}
+
+/*
+ * FORWARD reaches only a VMM that opted in: before that the query says
+ * what the guest gets (DENY, NOT_SUPPORTED) and that it was a refused
+ * forward; after it, FORWARD.
+ */
+static void test_query_forward_refused_until_opt_in(void)
+{
+	struct kt_call c = kt_smccc(KVM_TRAP_CONDUIT_SMC, KT_FUNC_64);
+	struct kvm_trap_query q;
+	struct kt_env e;
+
+	kt_env_init(&e);
 	kt_rule_all(e.skel, KVM_TRAP_FORWARD);
+	q = kt_query(e.vm, &c);
+	kt_assert_stage(&q, KVM_TRAP_STAGE_BPF, KVM_TRAP_DENY,
+			KVM_TRAP_QUERY_RET | KVM_TRAP_QUERY_REFUSED);
+	kt_assert_prediction(e.vcpu, &c, &q);
+
+	kt_accept_forwards(e.vm);
 	q = kt_query(e.vm, &c);
 	kt_assert_stage(&q, KVM_TRAP_STAGE_BPF, KVM_TRAP_FORWARD, 0);
 	kt_env_free(&e);
@@ -308,6 +330,50 @@ static void test_query_aarch32_narrows(void)
 		    strerror(errno));
 	kt_assert_ctx(e.skel, &c, 0, KVM_TRAP_F_QUERY | KVM_TRAP_F_AARCH32,
 		      (uint32_t)KT_FUNC_64, true);
+	kt_env_free(&e);
+}
+
+/* The next record of /dev/kmsg after @fd's position, if there is one. */
+static bool kmsg_new_record(int fd, char *rec, size_t size)
+{
+	ssize_t n = read(fd, rec, size - 1);
+
+	if (n <= 0)
+		return false;
+	rec[n] = 0;
+	return true;
+}
+
+/*
+ * A query has no side effect in the kernel: whatever the program decides
+ * (a refused FORWARD included), no statistic moves and nothing is logged.
+ */
+static void test_query_no_side_effects(void)
+{
+	static const uint32_t verdicts[] = {
+		KVM_TRAP_HANDLED, KVM_TRAP_FORWARD, KVM_TRAP_DENY,
+		KVM_TRAP_UNDEF, KVM_TRAP_PASS,
+	};
+	struct kt_call c = kt_smccc(KVM_TRAP_CONDUIT_HVC, KT_FUNC_64);
+	char rec[1024];
+	struct kt_env e;
+	unsigned int i;
+	int kmsg;
+
+	kt_env_init(&e);
+	kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	TEST_ASSERT(kmsg >= 0, "open /dev/kmsg: %s", strerror(errno));
+	lseek(kmsg, 0, SEEK_END);
+	for (i = 0; i < ARRAY_SIZE(verdicts); i++) {
+		kt_rule_all(e.skel, verdicts[i]);
+		kt_query(e.vm, &c);
+		kt_query(e.vm, &c);
+		kt_assert_stats(e.vm, 0, 0, 0, 0, 0, 0);
+	}
+	kt_assert_runs(e.skel, 2 * ARRAY_SIZE(verdicts));
+	TEST_ASSERT(!kmsg_new_record(kmsg, rec, sizeof(rec)),
+		    "the kernel logged during queries: %s", rec);
+	close(kmsg);
 	kt_env_free(&e);
 }
 
@@ -360,7 +426,7 @@ static void test_query_ctx_matches_libkvmtrap(void)
 		{ KVM_TRAP_CONDUIT_SMC, 0, 0, 0xffffffff00000000ull | KT_FUNC_64 },
 		{ KVM_TRAP_CONDUIT_HVC, KT_IMM_42, 0, 0x1122334455667788ull },
 		{ KVM_TRAP_CONDUIT_HVC, 0, KVM_TRAP_QUERY_AARCH32, KT_FUNC_64 },
-		{ KVM_TRAP_CONDUIT_SMC, 0xf, KVM_TRAP_QUERY_AARCH32, KT_FUNC_64 },
+		{ KVM_TRAP_CONDUIT_SMC, 0, KVM_TRAP_QUERY_AARCH32, KT_FUNC_64 },
 	};
 	struct kvm_trap_ctx want;
 	struct kvm_trap_query q;
@@ -428,8 +494,9 @@ static void test_query_bad_input(void)
 	q = kt_query_of(&c);
 	q.conduit = KVM_TRAP_CONDUIT_SMC;
 	q.flags = KVM_TRAP_QUERY_AARCH32;
-	q.imm = 0x10;
-	kt_assert_query_einval(vm, &q, "an A32 SMC immediate above 0xf");
+	q.imm = 1;
+	/* An A32 SMC encodes no immediate: KVM always sees 0. */
+	kt_assert_query_einval(vm, &q, "an immediate for an A32 SMC");
 
 	r = ioctl(vm->fd, KVM_TRAP_QUERY, (void *)8);
 	TEST_ASSERT(r < 0 && errno == EFAULT,
@@ -638,7 +705,9 @@ static const struct kvmtrap_test tests[] = {
 	KVMTRAP_TEST(test_query_hvc_imm_falls_back_to_smccc),
 	KVMTRAP_TEST(test_query_filter),
 	KVMTRAP_TEST(test_query_bpf_handled),
-	KVMTRAP_TEST(test_query_bpf_deny_undef_forward),
+	KVMTRAP_TEST(test_query_bpf_deny_undef),
+	KVMTRAP_TEST(test_query_forward_refused_until_opt_in),
+	KVMTRAP_TEST(test_query_no_side_effects),
 	KVMTRAP_TEST(test_query_ctx_has_query_flag),
 	KVMTRAP_TEST(test_query_aarch32_narrows),
 	KVMTRAP_TEST(test_query_not_counted),

@@ -290,9 +290,12 @@ static inline void kt_set_filter(struct kvm_vm *vm, uint32_t base,
 			    KVM_ARM_VM_SMCCC_FILTER, &filter);
 }
 
-/* The kvmtrap VM statistics, in verdict order, then trap_bpf_invalid. */
+/*
+ * The kvmtrap VM statistics, in verdict order, then the forwards refused
+ * (FORWARD verdicts that acted as DENY: the VMM did not opt in).
+ */
 struct kt_stats {
-	uint64_t pass, handled, forward, deny, undef, invalid;
+	uint64_t pass, handled, forward, deny, undef, refused;
 };
 
 static inline struct kt_stats kt_get_stats(struct kvm_vm *vm)
@@ -303,23 +306,32 @@ static inline struct kt_stats kt_get_stats(struct kvm_vm *vm)
 		.forward	= vm_get_stat(vm, "trap_bpf_forward"),
 		.deny		= vm_get_stat(vm, "trap_bpf_deny"),
 		.undef		= vm_get_stat(vm, "trap_bpf_undef"),
-		.invalid	= vm_get_stat(vm, "trap_bpf_invalid"),
+		.refused	= vm_get_stat(vm, "trap_bpf_forward_refused"),
 	};
 }
 
-#define kt_assert_stats(vm, p, h, f, d, u, i) do {			\
+#define kt_assert_stats(vm, p, h, f, d, u, r) do {			\
 	struct kt_stats __s = kt_get_stats(vm);				\
 									\
 	TEST_ASSERT(__s.pass == (p) && __s.handled == (h) &&		\
 		    __s.forward == (f) && __s.deny == (d) &&		\
-		    __s.undef == (u) && __s.invalid == (i),		\
-		    "trap_bpf_{pass,handled,forward,deny,undef,invalid} = "	\
+		    __s.undef == (u) && __s.refused == (r),		\
+		    "trap_bpf_{pass,handled,forward,deny,undef,forward_refused} = " \
 		    "%lu %lu %lu %lu %lu %lu, expected %lu %lu %lu %lu %lu %lu", \
 		    __s.pass, __s.handled, __s.forward, __s.deny,	\
-		    __s.undef, __s.invalid, (uint64_t)(p), (uint64_t)(h),	\
+		    __s.undef, __s.refused, (uint64_t)(p), (uint64_t)(h),	\
 		    (uint64_t)(f), (uint64_t)(d), (uint64_t)(u),	\
-		    (uint64_t)(i));					\
+		    (uint64_t)(r));					\
 } while (0)
+
+/*
+ * The VMM takes the exits of FORWARD verdicts (KVM_TRAP_ENABLE_FORWARD);
+ * without this a FORWARD acts as DENY.
+ */
+static inline void kt_accept_forwards(struct kvm_vm *vm)
+{
+	vm_enable_cap(vm, KVM_CAP_TRAP_BPF, KVM_TRAP_ENABLE_FORWARD);
+}
 
 /*
  * TEST_ASSERT() reports a failure as a skip when errno happens to be

@@ -12,7 +12,9 @@
  *     filter ranges of the script (KVM_ARM_VM_SMCCC_FILTER), one vCPU with
  *     PSCI 0.2 (KVM_ARM_VCPU_INIT), PC and VBAR_EL1 (KVM_SET_ONE_REG);
  *  2. writes the guest (guest.c): one HVC/SMC per scripted call;
- *  3. attaches the policies to this VM only: kvmtrap_vm_open(),
+ *  3. attaches the policies to this VM only: kvmtrap_vm_open(), opts in
+ *     to the calls they forward (kvmtrap_vm_accept_forwards(): without
+ *     it KVM turns a FORWARD verdict into DENY), then
  *     kvmtrap_policy_open/set/load/attach(), and kvmtrap_pin() so that
  *     "bpftool link show" and "kvmtrap status --vm PID" see them;
  *  4. asks KVM, before the guest runs, where each call will go
@@ -336,6 +338,16 @@ static int attach_policies(struct vm *vm, const struct policy_set *ps)
 	err = kvmtrap_vm_open(vm->fd, &vm->kt);
 	if (err) {
 		err_msg("kvmtrap_vm_open: %s", strerror(-err));
+		return -1;
+	}
+	/*
+	 * This VMM answers what the policies forward (also those that
+	 * "kvmtrap attach" adds while it holds the VM): tell KVM so.
+	 */
+	err = kvmtrap_vm_accept_forwards(vm->kt);
+	if (err) {
+		err_msg("accept forwards on VM %s: %s", kvmtrap_vm_name(vm->kt),
+			strerror(-err));
 		return -1;
 	}
 	for (i = 0; i < ps->nr; i++)
@@ -792,7 +804,7 @@ static void print_stats(const struct vm *vm)
 	printf("\nstats:");
 	for (v = 0; v < KVM_TRAP_NR_VERDICTS; v++)
 		printf(" %s %" PRIu64, kvmtrap_verdict_name(v), st.verdict[v]);
-	printf(" invalid %" PRIu64 "\n", st.invalid);
+	printf(" forward_refused %" PRIu64 "\n", st.forward_refused);
 }
 
 static void print_header(const struct vm *vm, const struct script *s,

@@ -779,6 +779,105 @@ static void test_call_ctx_fewer_args(void)
 	check_ctx_common(&ctx, 0);
 }
 
+/* An AArch32 SMC has no immediate: refused, with the fix in the message. */
+static void test_check_call_aarch32_smc_imm(void)
+{
+	struct kvmtrap_call c;
+	char err[ERRLEN];
+	int r;
+
+	r = PARSE_CALL(&c, err, "smc", "#0x10", "0x1234");
+	CHECK(r == 0, "returned %d (%s)", r, err);
+	err[0] = '\0';
+	CHECK_INT(kvmtrap_check_call(&c, true, err, ERRLEN), -EINVAL);
+	CHECK_STR(err, "bad immediate '#0x10' for an AArch32 smc: an AArch32 SMC has no immediate (KVM always sees #0): leave the immediate out, or describe an hvc");
+
+	r = PARSE_CALL(&c, err, "SMC", "#1", "PSCI_VERSION");
+	CHECK(r == 0, "returned %d (%s)", r, err);
+	CHECK_INT(kvmtrap_check_call(&c, true, err, ERRLEN), -EINVAL);
+}
+
+/* What an AArch32 caller can make, and any call from AArch64, passes. */
+static void test_check_call_good(void)
+{
+	static const char *const calls[][3] = {
+		{ "smc", "#0", "0x1234" },	/* #0 is no immediate */
+		{ "hvc", "#0xffff", "0x1234" },	/* A32 HVC has one */
+		{ "hvc", "#1", "0x1" },
+	};
+	struct kvmtrap_call c;
+	char err[ERRLEN];
+	size_t i;
+	int r;
+
+	for (i = 0; i < ARRAY_SIZE(calls); i++) {
+		r = parse_call(&c, err, calls[i], 3);
+		CHECK(r == 0, "returned %d (%s)", r, err);
+		err[0] = '\0';
+		CHECK_INT(kvmtrap_check_call(&c, true, err, ERRLEN), 0);
+		CHECK_STR(err, "");
+		CHECK_INT(kvmtrap_check_call(&c, false, err, ERRLEN), 0);
+	}
+	r = PARSE_CALL(&c, err, "smc", "#0x10", "0x1234");
+	CHECK(r == 0, "returned %d (%s)", r, err);
+	CHECK_INT(kvmtrap_check_call(&c, false, err, ERRLEN), 0);
+	r = PARSE_CALL(&c, err, "smc", "0x1234");
+	CHECK(r == 0, "returned %d (%s)", r, err);
+	CHECK_INT(kvmtrap_check_call(&c, true, err, ERRLEN), 0);
+}
+
+/*
+ * libkvmtrap's context helpers refuse the same call with -EINVAL and
+ * leave the context as it was.
+ */
+static void test_call_ctx_refuses_aarch32_smc_imm(void)
+{
+	struct kvm_trap_ctx ctx, before;
+	struct kvm_trap_query q;
+	struct kvmtrap_call c;
+
+	make_call(&c, KVM_TRAP_CONDUIT_SMC, 0xf, 0x86000042);
+	memset(&ctx, 0xaa, sizeof(ctx));
+	before = ctx;
+	CHECK_INT(kvmtrap_call_ctx(&c, true, 0, &ctx), -EINVAL);
+	CHECK(!memcmp(&ctx, &before, sizeof(ctx)), "the context was written");
+
+	kvmtrap_call_query(&c, true, 0, &q);
+	CHECK_INT(kvmtrap_call_valid(&q), -EINVAL);
+	CHECK_INT(kvmtrap_ctx_from_call(&q, &ctx), -EINVAL);
+	CHECK(!memcmp(&ctx, &before, sizeof(ctx)), "the context was written");
+
+	/* the same from AArch64, or as an HVC, is a call */
+	CHECK_INT(kvmtrap_call_ctx(&c, false, 0, &ctx), 0);
+	CHECK_INT(ctx.imm, 0xf);
+	c.conduit = KVM_TRAP_CONDUIT_HVC;
+	CHECK_INT(kvmtrap_call_ctx(&c, true, 0, &ctx), 0);
+	CHECK_INT(ctx.imm, 0xf);
+	CHECK_INT(ctx.flags, KVM_TRAP_F_AARCH32);
+}
+
+/* kvmtrap_call_valid(): conduit, flags and the immediate's range. */
+static void test_call_valid(void)
+{
+	struct kvm_trap_query q = {
+		.conduit = KVM_TRAP_CONDUIT_HVC, .imm = 0xffff,
+	};
+
+	CHECK_INT(kvmtrap_call_valid(&q), 0);
+	q.imm = 0x10000;
+	CHECK_INT(kvmtrap_call_valid(&q), -EINVAL);
+	q.imm = 0;
+	q.conduit = KVM_TRAP_CONDUIT_PAPR_HCALL;
+	CHECK_INT(kvmtrap_call_valid(&q), -EINVAL);
+	q.conduit = 0;
+	CHECK_INT(kvmtrap_call_valid(&q), -EINVAL);
+	q.conduit = KVM_TRAP_CONDUIT_SMC;
+	q.flags = KVM_TRAP_QUERY_AARCH32;
+	CHECK_INT(kvmtrap_call_valid(&q), 0);
+	q.flags = 1U << 1;
+	CHECK_INT(kvmtrap_call_valid(&q), -EINVAL);
+}
+
 static void test_call_query(void)
 {
 	struct kvm_trap_query q;
@@ -924,6 +1023,10 @@ static void test_hints(void)
 		  "the link's program changed meanwhile: run kvmtrap replace again" },
 		{ KVMTRAP_OP_STATS, EIO,
 		  "KVM takes this VM's ioctls only from the process that created it, and not while the VM is being destroyed" },
+		{ KVMTRAP_OP_PRUNE, ENOTEMPTY,
+		  "a pin in it could not be removed (see above); run kvmtrap prune again once it is fixed" },
+		{ KVMTRAP_OP_PRUNE, EACCES,
+		  "run as root (BPF needs CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN)" },
 		/* any other: a way to learn more */
 		{ KVMTRAP_OP_QUERY, EXDEV, "rerun with -v for libbpf's messages" },
 		{ KVMTRAP_OP_LIST, 0, "rerun with -v for libbpf's messages" },
@@ -1079,6 +1182,10 @@ static const struct host_test tests[] = {
 	HOST_TEST(test_call_ctx_imm_keeps_x0),
 	HOST_TEST(test_call_ctx_aarch32),
 	HOST_TEST(test_call_ctx_fewer_args),
+	HOST_TEST(test_check_call_aarch32_smc_imm),
+	HOST_TEST(test_check_call_good),
+	HOST_TEST(test_call_ctx_refuses_aarch32_smc_imm),
+	HOST_TEST(test_call_valid),
 	HOST_TEST(test_call_query),
 	HOST_TEST(test_call_is_arch_range),
 	HOST_TEST(test_call_describe),

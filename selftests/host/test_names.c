@@ -303,6 +303,18 @@ static void test_owners(void)
 		   ARRAY_SIZE(names));
 }
 
+static void test_pin_kinds(void)
+{
+	static const char *const names[] = {
+		[KVMTRAP_PIN_LINK] = "link",
+		[KVMTRAP_PIN_HANDLED] = "handled",
+		[KVMTRAP_PIN_DIR] = "dir",
+	};
+
+	check_enum("pin kind", kvmtrap_pin_kind_name, NULL, names,
+		   ARRAY_SIZE(names));
+}
+
 static const struct host_test tests[] = {
 	HOST_TEST(test_func_table_round_trips),
 	HOST_TEST(test_func_table_unique),
@@ -314,6 +326,7 @@ static const struct host_test tests[] = {
 	HOST_TEST(test_stages),
 	HOST_TEST(test_routes),
 	HOST_TEST(test_owners),
+	HOST_TEST(test_pin_kinds),
 };
 
 int main(void)

@@ -18,8 +18,26 @@
 /*
  * KVM_CHECK_EXTENSION(KVM_CAP_TRAP_BPF) returns the maximum number of
  * kvm_trap links per VM, or 0 when the kernel cannot route calls to BPF.
+ *
+ * Upstream numbers its capabilities in one dense sequence (246 by late
+ * 2026); an extension that takes the next free one meets upstream's next
+ * capability sooner or later.  'k' 't' in the upper half keeps this one
+ * out of that sequence for good.
  */
-#define KVM_CAP_TRAP_BPF		239
+#define KVM_CAP_TRAP_BPF		0x6b740000
+
+/*
+ * KVM_ENABLE_CAP(KVM_CAP_TRAP_BPF) on the VM fd, by the VMM: args[0] is a
+ * set of the flags below, the other args and flags must be zero.  Enabled
+ * flags stay enabled for the VM's lifetime.
+ *
+ * KVM_TRAP_ENABLE_FORWARD: the VMM handles KVM_EXIT_HYPERCALL exits for
+ * calls that a program FORWARDs.  Without it a FORWARD verdict acts as
+ * DENY: programs are often linked by a third party (kvmtrap attach --vm),
+ * and a VMM that never asked for such exits may not survive one.
+ */
+#define KVM_TRAP_ENABLE_FORWARD		(1ULL << 0)
+#define KVM_TRAP_ENABLE_ALL		KVM_TRAP_ENABLE_FORWARD
 
 /* The instruction that trapped (struct kvm_trap_ctx::conduit). */
 enum kvm_trap_conduit {
@@ -62,13 +80,15 @@ struct kvm_trap_ctx {
 };
 
 /*
- * What a program returns.  Any other value counts as PASS (and in the
- * trap_bpf_invalid statistic).
+ * What a program returns.  The verifier rejects a program whose return
+ * value may fall outside this range.
  */
 enum kvm_trap_verdict {
 	KVM_TRAP_PASS		= 0,	/* no opinion: ask the next program */
 	KVM_TRAP_HANDLED	= 1,	/* answered: return registers from ret[] */
-	KVM_TRAP_FORWARD	= 2,	/* exit to the VMM (KVM_EXIT_HYPERCALL) */
+	KVM_TRAP_FORWARD	= 2,	/* exit to the VMM (KVM_EXIT_HYPERCALL),
+					 * if it enabled KVM_TRAP_ENABLE_FORWARD;
+					 * else as DENY */
 	KVM_TRAP_DENY		= 3,	/* SMCCC NOT_SUPPORTED / PAPR H_FUNCTION */
 	KVM_TRAP_UNDEF		= 4,	/* undefined instruction at the call */
 	KVM_TRAP_NR_VERDICTS,
@@ -107,12 +127,18 @@ enum kvm_trap_stage {
 /* struct kvm_trap_query::out_flags */
 #define KVM_TRAP_QUERY_RET	(1U << 0)	/* ret[] is what x0..x3 get */
 #define KVM_TRAP_QUERY_EL2	(1U << 1)	/* answered at EL2, before KVM */
+/*
+ * The deciding program returned FORWARD, which this VM does not accept
+ * (no KVM_TRAP_ENABLE_FORWARD): verdict is DENY, what the guest gets.
+ */
+#define KVM_TRAP_QUERY_REFUSED	(1U << 2)
 
 struct kvm_trap_query {
 	/* in */
 	__u32 conduit;			/* KVM_TRAP_CONDUIT_HVC or _SMC */
 	__u32 flags;			/* KVM_TRAP_QUERY_AARCH32 */
-	__u32 imm;			/* immediate of the HVC/SMC, 0..0xffff */
+	__u32 imm;			/* immediate: HVC, A64 SMC 0..0xffff;
+					 * an A32 SMC has none: 0 */
 	__u32 vcpu_id;			/* what the programs see as vcpu_id */
 	__u64 regs[8];			/* x0..x7 of the caller */
 	/* out: must be zero on entry */
@@ -146,8 +172,14 @@ struct kvm_trap_native_list {
 	struct kvm_trap_range ranges[];
 };
 
-/* KVMIO (0xAE), numbers not used by linux/kvm.h */
-#define KVM_TRAP_QUERY		_IOWR(0xAE, 0xd6, struct kvm_trap_query)
-#define KVM_TRAP_NATIVE_LIST	_IOWR(0xAE, 0xd7, struct kvm_trap_native_list)
+/*
+ * VM ioctls.  Not on KVMIO (0xAE): upstream hands out KVMIO numbers in
+ * sequence (0xd5 in 6.12, 0xd6 proposed for Arm CCA), and all of KVM's
+ * own ioctls are KVMIO, so a type of our own can never meet one on the
+ * VM fd.  0xA6 is free in ioctl-number.rst.
+ */
+#define KVM_TRAP_IOC		0xA6
+#define KVM_TRAP_QUERY		_IOWR(KVM_TRAP_IOC, 0x00, struct kvm_trap_query)
+#define KVM_TRAP_NATIVE_LIST	_IOWR(KVM_TRAP_IOC, 0x01, struct kvm_trap_native_list)
 
 #endif /* _UAPI_LINUX_KVM_TRAP_H */

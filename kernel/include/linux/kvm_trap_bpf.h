@@ -19,6 +19,8 @@
 struct bpf_prog;
 struct file;
 struct kvm;
+struct kvm_enable_cap;
+struct pid;
 struct seq_file;
 struct kvm_trap_array;
 union bpf_attr;
@@ -30,9 +32,15 @@ union bpf_attr;
 struct kvm_trap_vm {
 	/* The VM's links in attach order; NULL when there is none. */
 	struct kvm_trap_array __rcu *array;
-	/* KVM's name of the VM, <pid>-<fd> as in its debugfs directory. */
-	pid_t pid;
+	/*
+	 * KVM's name of the VM, <pid>-<fd> as in its debugfs directory.  The
+	 * pid is kept as a struct pid so that each reader sees the number
+	 * its own pid namespace gives it.
+	 */
+	struct pid *pid;
 	u32 fd;
+	/* The VMM takes KVM_EXIT_HYPERCALL for FORWARD (KVM_ENABLE_CAP). */
+	bool forward;
 };
 
 #ifdef CONFIG_KVM_TRAP_BPF
@@ -54,6 +62,14 @@ void kvm_trap_bpf_destroy_vm(struct kvm *kvm);
 /* The VM fd's fdinfo names the VM as kvmtrap (and its links) do. */
 void kvm_trap_bpf_show_fdinfo(struct seq_file *m, struct file *filp);
 int kvm_trap_link_attach(const union bpf_attr *attr, struct bpf_prog *prog);
+/* KVM_ENABLE_CAP(KVM_CAP_TRAP_BPF) on the VM fd */
+int kvm_trap_bpf_enable_cap(struct kvm *kvm, struct kvm_enable_cap *cap);
+
+/* Does the VMM of @kvm take forwarded calls?  See KVM_TRAP_ENABLE_FORWARD. */
+static inline bool kvm_trap_bpf_forwards(struct kvm_trap_vm *vm)
+{
+	return READ_ONCE(vm->forward);
+}
 
 /* VM ioctls that any process holding the VM fd may use, not only its VMM. */
 static inline bool kvm_trap_bpf_any_mm_ioctl(unsigned int ioctl)
@@ -86,6 +102,12 @@ static inline void kvm_trap_bpf_destroy_vm(struct kvm *kvm)
 static inline bool kvm_trap_bpf_any_mm_ioctl(unsigned int ioctl)
 {
 	return false;
+}
+
+static inline int kvm_trap_bpf_enable_cap(struct kvm *kvm,
+					  struct kvm_enable_cap *cap)
+{
+	return -EINVAL;
 }
 
 #endif /* CONFIG_KVM_TRAP_BPF */

@@ -22,7 +22,7 @@ struct kvm_trap_link {
 	/* NULL once the link left its VM; written under the kvmtrap mutex. */
 	struct kvm *kvm;
 	/* The VM's name, kept so a defunct link can still say whose it was. */
-	pid_t vm_pid;
+	struct pid *vm_pid;
 	u32 vm_fd;
 };
 
@@ -39,19 +39,36 @@ struct kvm_trap_decider {
 	u32 prog_id;
 };
 
-void kvm_trap_bpf_invalid(struct kvm *kvm, struct kvm_trap_link *tl, u32 v);
+/*
+ * Programs must stay on one CPU (per-CPU maps, the verifier's per-CPU
+ * stacks).  Preemption off does that and costs nothing on a kernel without
+ * preemption, where migrate_disable() is still two calls per trap.  On
+ * PREEMPT_RT a program may take a map's spinlock_t, which sleeps there
+ * (LPM trie updates, for one), so only migration is disabled: the trap
+ * path runs in task context with preemption on, as bpf_prog_run_pin_on_cpu()
+ * expects.
+ */
+static __always_inline void kvm_trap_bpf_pin(void)
+{
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		migrate_disable();
+	else
+		preempt_disable();
+}
+
+static __always_inline void kvm_trap_bpf_unpin(void)
+{
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		migrate_enable();
+	else
+		preempt_enable();
+}
 
 /*
  * Run the VM's programs on @ctx in attach order.  Returns the first verdict
  * other than PASS, or PASS, and counts it in the VM's statistics unless
- * @ctx is a query or no program ran.  A value outside enum kvm_trap_verdict
- * is the program's bug, not the guest's: it counts as PASS and is reported
- * on its own (kvm_trap_bpf_invalid()).  With @who (a query), the link and
+ * @ctx is a query or no program ran.  With @who (a query), the link and
  * program that decided are stored there, read while they cannot go away.
- *
- * Programs run with preemption off rather than migration off: it pins them
- * to the CPU just as well, and costs nothing on a kernel without
- * preemption, where migrate_disable() is still two calls per trap.
  */
 static __always_inline enum kvm_trap_verdict
 __kvm_trap_bpf_run(struct kvm *kvm, struct kvm_trap_ctx *ctx,
@@ -64,7 +81,7 @@ __kvm_trap_bpf_run(struct kvm *kvm, struct kvm_trap_ctx *ctx,
 	u32 v;
 
 	rcu_read_lock();
-	preempt_disable();
+	kvm_trap_bpf_pin();
 	arr = rcu_dereference(kvm->trap.array);
 	/*
 	 * No array: the VM's last link went away after the caller saw one.
@@ -76,10 +93,12 @@ __kvm_trap_bpf_run(struct kvm *kvm, struct kvm_trap_ctx *ctx,
 			v = bpf_prog_run(prog, ctx);
 			if (v == KVM_TRAP_PASS)
 				continue;
-			if (unlikely(v >= KVM_TRAP_NR_VERDICTS)) {
-				kvm_trap_bpf_invalid(kvm, arr->links[i], v);
+			/*
+			 * The verifier bounds the return value (see
+			 * check_return_code()); it indexes the counters.
+			 */
+			if (WARN_ON_ONCE(v >= KVM_TRAP_NR_VERDICTS))
 				continue;
-			}
 			verdict = v;
 			if (who) {
 				who->link_id = arr->links[i]->link.id;
@@ -90,7 +109,7 @@ __kvm_trap_bpf_run(struct kvm *kvm, struct kvm_trap_ctx *ctx,
 		if (!(ctx->flags & KVM_TRAP_F_QUERY))
 			atomic64_inc(&kvm->stat.generic.trap_bpf_verdict[verdict]);
 	}
-	preempt_enable();
+	kvm_trap_bpf_unpin();
 	rcu_read_unlock();
 
 	return verdict;

@@ -19,7 +19,8 @@
 #include <linux/kvm_host.h>
 #include <linux/kvm_trap_bpf.h>
 #include <linux/kvm_trap_bpf_run.h>
-#include <linux/ratelimit.h>
+#include <linux/pid.h>
+#include <linux/pid_namespace.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 
@@ -37,18 +38,46 @@ static struct kvm_trap_link *to_trap_link(const struct bpf_link *link)
 	return container_of(link, struct kvm_trap_link, link);
 }
 
+/* Called last in VM creation, where nothing can fail any more. */
 void kvm_trap_bpf_init_vm(struct kvm *kvm, const char *fdname)
 {
-	kvm->trap.pid = task_pid_nr(current);
+	/* The thread's pid, as in the name of the VM's debugfs directory. */
+	kvm->trap.pid = get_task_pid(current, PIDTYPE_PID);
 	if (kstrtou32(fdname, 10, &kvm->trap.fd))
 		kvm->trap.fd = U32_MAX;
+}
+
+/*
+ * The pid as the reader's pid namespace numbers it (0 if the VM's creator
+ * is not visible there), as other BPF link types report their tasks.
+ */
+static pid_t kvm_trap_pid_nr(struct pid *pid)
+{
+	return pid_nr_ns(pid, task_active_pid_ns(current));
 }
 
 void kvm_trap_bpf_show_fdinfo(struct seq_file *m, struct file *filp)
 {
 	struct kvm *kvm = filp->private_data;
 
-	seq_printf(m, "vm:\t%d-%u\n", kvm->trap.pid, kvm->trap.fd);
+	seq_printf(m, "vm:\t%d-%u\ntrap_forward:\t%d\n",
+		   kvm_trap_pid_nr(kvm->trap.pid), kvm->trap.fd,
+		   kvm_trap_bpf_forwards(&kvm->trap));
+}
+
+int kvm_trap_bpf_enable_cap(struct kvm *kvm, struct kvm_enable_cap *cap)
+{
+	if (cap->flags || cap->args[1] || cap->args[2] || cap->args[3] ||
+	    cap->args[0] & ~KVM_TRAP_ENABLE_ALL)
+		return -EINVAL;
+
+	/*
+	 * One way only: a vCPU may be on its way out with a forwarded call,
+	 * and the VMM has said it handles them.
+	 */
+	if (cap->args[0] & KVM_TRAP_ENABLE_FORWARD)
+		WRITE_ONCE(kvm->trap.forward, true);
+	return 0;
 }
 
 static void kvm_trap_count_link(int delta)
@@ -156,6 +185,8 @@ void kvm_trap_bpf_destroy_vm(struct kvm *kvm)
 		kfree_rcu(arr, rcu);
 	}
 	mutex_unlock(&kvm_trap_mutex);
+
+	put_pid(kvm->trap.pid);
 }
 
 /*
@@ -169,17 +200,6 @@ static_assert(ARRAY_SIZE(((struct kvm_vm_stat_generic *)NULL)->trap_bpf_verdict)
 static_assert(offsetof(struct kvm_vm_stat_generic, trap_bpf_undef) ==
 	      offsetof(struct kvm_vm_stat_generic, trap_bpf_pass) +
 	      KVM_TRAP_UNDEF * sizeof(atomic64_t));
-
-/*
- * A program returned @v, which is no verdict: kvm_trap_bpf_run() takes it
- * as PASS; count it and say which link did it, rate-limited.
- */
-void kvm_trap_bpf_invalid(struct kvm *kvm, struct kvm_trap_link *tl, u32 v)
-{
-	atomic64_inc(&kvm->stat.generic.trap_bpf_invalid);
-	pr_warn_ratelimited("kvm_trap: VM %d-%u: link %u: invalid verdict %u, taken as PASS\n",
-			    kvm->trap.pid, kvm->trap.fd, tl->link.id, v);
-}
 
 /* ---- link ---- */
 
@@ -211,7 +231,10 @@ static int kvm_trap_link_detach(struct bpf_link *link)
 
 static void kvm_trap_link_dealloc(struct bpf_link *link)
 {
-	kfree(to_trap_link(link));
+	struct kvm_trap_link *tl = to_trap_link(link);
+
+	put_pid(tl->vm_pid);
+	kfree(tl);
 }
 
 static int kvm_trap_link_update(struct bpf_link *link,
@@ -251,8 +274,8 @@ static void kvm_trap_link_show_fdinfo(const struct bpf_link *link,
 {
 	struct kvm_trap_link *tl = to_trap_link(link);
 
-	seq_printf(seq, "vm:\t%d-%u\ndefunct:\t%d\n", tl->vm_pid, tl->vm_fd,
-		   !READ_ONCE(tl->kvm));
+	seq_printf(seq, "vm:\t%d-%u\ndefunct:\t%d\n",
+		   kvm_trap_pid_nr(tl->vm_pid), tl->vm_fd, !READ_ONCE(tl->kvm));
 }
 
 static int kvm_trap_link_fill_link_info(const struct bpf_link *link,
@@ -260,7 +283,7 @@ static int kvm_trap_link_fill_link_info(const struct bpf_link *link,
 {
 	struct kvm_trap_link *tl = to_trap_link(link);
 
-	info->kvm_trap.vm_pid = tl->vm_pid;
+	info->kvm_trap.vm_pid = kvm_trap_pid_nr(tl->vm_pid);
 	info->kvm_trap.vm_fd = tl->vm_fd;
 	info->kvm_trap.defunct = !READ_ONCE(tl->kvm);
 	return 0;
@@ -303,11 +326,12 @@ int kvm_trap_link_attach(const union bpf_attr *attr, struct bpf_prog *prog)
 	}
 	bpf_link_init(&link->link, BPF_LINK_TYPE_KVM_TRAP, &kvm_trap_link_ops,
 		      prog);
-	link->vm_pid = kvm->trap.pid;
+	link->vm_pid = get_pid(kvm->trap.pid);
 	link->vm_fd = kvm->trap.fd;
 
 	r = bpf_link_prime(&link->link, &primer);
 	if (r) {
+		put_pid(link->vm_pid);
 		kfree(link);
 		goto out_fdput;
 	}

@@ -146,11 +146,20 @@ int __kvm_arm_trap_bpf_offer(struct kvm_vcpu *vcpu, u32 imm)
 	case KVM_TRAP_PASS:
 		return KVM_ARM_TRAP_UNDECIDED;
 	case KVM_TRAP_FORWARD:
-		kvm_prepare_hypercall_exit(vcpu, ctx.func_id, imm,
-					   KVM_HYPERCALL_EXIT_BPF);
-		/* A VMM that ignores the exit returns a defined error. */
-		vcpu_set_reg(vcpu, 0, (u64)SMCCC_RET_NOT_SUPPORTED & mask);
-		return 0;
+		/*
+		 * Only a VMM that asked for them gets these exits: one that
+		 * does not know the exit may end its guest.  For the others
+		 * the forward is a DENY.
+		 */
+		if (kvm_trap_bpf_forwards(&vcpu->kvm->trap)) {
+			kvm_prepare_hypercall_exit(vcpu, ctx.func_id, imm,
+						   KVM_HYPERCALL_EXIT_BPF);
+			/* A VMM that ignores the exit returns a defined error. */
+			vcpu_set_reg(vcpu, 0, (u64)SMCCC_RET_NOT_SUPPORTED & mask);
+			return 0;
+		}
+		atomic64_inc(&vcpu->kvm->stat.generic.trap_bpf_forward_refused);
+		fallthrough;
 	case KVM_TRAP_DENY:
 		smccc_set_retval(vcpu, SMCCC_RET_NOT_SUPPORTED, 0, 0, 0);
 		return 1;

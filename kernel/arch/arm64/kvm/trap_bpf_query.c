@@ -84,7 +84,12 @@ static bool kvm_arm_trap_query_bpf(struct kvm *kvm, struct kvm_trap_query *q,
 	q->verdict = verdict;
 	q->link_id = who.link_id;
 	q->prog_id = who.prog_id;
-	switch (verdict) {
+	/* What __kvm_arm_trap_bpf_offer() makes of a forward it refuses. */
+	if (verdict == KVM_TRAP_FORWARD && !kvm_trap_bpf_forwards(&kvm->trap)) {
+		q->verdict = KVM_TRAP_DENY;
+		q->out_flags |= KVM_TRAP_QUERY_REFUSED;
+	}
+	switch (q->verdict) {
 	case KVM_TRAP_HANDLED:
 		kvm_arm_trap_query_ret(q, ctx.ret[0] & mask, ctx.ret[1] & mask,
 				       ctx.ret[2] & mask, ctx.ret[3] & mask);
@@ -170,9 +175,12 @@ static int kvm_arm_trap_query(struct kvm *kvm, struct kvm_trap_query __user *uq)
 	if (q.conduit != KVM_TRAP_CONDUIT_HVC &&
 	    q.conduit != KVM_TRAP_CONDUIT_SMC)
 		return -EINVAL;
-	/* What the instruction can encode: 16 bits, 4 for an A32 SMC. */
+	/*
+	 * What KVM can see of an immediate: 16 bits, and none at all for an
+	 * A32 SMC, whose syndrome holds only its condition (ESR ISS 18:0).
+	 */
 	if (q.imm > U16_MAX ||
-	    (q.imm > 0xf && q.conduit == KVM_TRAP_CONDUIT_SMC &&
+	    (q.imm && q.conduit == KVM_TRAP_CONDUIT_SMC &&
 	     (q.flags & KVM_TRAP_QUERY_AARCH32)))
 		return -EINVAL;
 
