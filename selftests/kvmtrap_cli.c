@@ -40,6 +40,8 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -152,6 +154,7 @@ struct vmm_opts {
 	int nr_vms;
 	int nr_filters;			/* SMCCC filter ranges of VM 0 */
 	struct kvm_smccc_filter filter[2];
+	bool refuse_forwards;		/* do not opt in to forwarded calls */
 };
 
 enum vmm_op {
@@ -161,6 +164,7 @@ enum vmm_op {
 	VMM_LOOP_DONE,		/* calls it made so far */
 	VMM_LOOP_STOP,		/* stop it: what it saw */
 	VMM_HOLD_LINKS,		/* link x[0] kvmtrap_policy programs, unpinned */
+	VMM_ACCEPT_FORWARDS,	/* opt in to forwarded calls now */
 };
 
 struct vmm_req {
@@ -292,6 +296,9 @@ vmm_main(const struct vmm_opts *o, int req_fd, int rep_fd)
 	for (i = 0; i < o->nr_vms; i++) {
 		vms[i] = kt_create_vm_n(1, &vcpus[i], guest_code);
 		rep.vm_fd[i] = vms[i]->fd;
+		/* It resumes every KVM_EXIT_HYPERCALL: it takes forwards. */
+		if (!o->refuse_forwards)
+			kt_accept_forwards(vms[i]);
 	}
 	for (i = 0; i < o->nr_filters; i++)
 		kt_set_filter(vms[0], o->filter[i].base,
@@ -313,6 +320,9 @@ vmm_main(const struct vmm_opts *o, int req_fd, int rep_fd)
 			break;
 		case VMM_STATS:
 			rep.stats = kt_get_stats(vm);
+			break;
+		case VMM_ACCEPT_FORWARDS:
+			kt_accept_forwards(vm);
 			break;
 		case VMM_LOOP_START:
 			TEST_ASSERT(loop_vm < 0, "VMM: a loop is running");
@@ -906,7 +916,7 @@ static struct jv *cli_status(struct vmm *v, int vm, struct run *r)
 
 	run(r, "kvmtrap --json status --vm %s", vm_arg(v, vm));
 	o = run_json(r);
-	jkeys(o, "vm,links,stats,handled");
+	jkeys(o, "vm,accepts_forwards,links,stats,handled");
 	jexpect_str(o, "vm", v->name[vm]);
 	jarr(o, "links");
 	jarr(o, "handled");
@@ -1001,6 +1011,8 @@ static void expect_policy_hentry(const struct hentry *h, int n,
 /* The answer of "kvmtrap --json query". */
 struct qres {
 	char stage[16], verdict[16];
+	char prog_verdict[16];	/* "" unless stage bpf */
+	bool refused;		/* a FORWARD the VM does not accept */
 	uint32_t link_id, prog_id;
 	bool el2;
 	bool has_ret;
@@ -1028,10 +1040,15 @@ cli_query(struct vmm *v, int vm, const char *fmt, ...)
 	va_end(ap);
 	run(&r, "kvmtrap --json query --vm %s %s", vm_arg(v, vm), call);
 	o = run_json(&r);
-	jkeys(o, "vm,conduit,imm,func_id,name,stage,verdict,link_id,prog_id,el2,ret");
+	jkeys(o, "vm,conduit,imm,func_id,name,stage,verdict,prog_verdict,refused,"
+	      "link_id,prog_id,el2,ret");
 	jexpect_str(o, "vm", v->name[vm]);
 	snprintf(q.stage, sizeof(q.stage), "%s", jstr(o, "stage"));
 	snprintf(q.verdict, sizeof(q.verdict), "%s", jstr(o, "verdict"));
+	q.refused = jbool(o, "refused");
+	if (!jis_null(o, "prog_verdict"))
+		snprintf(q.prog_verdict, sizeof(q.prog_verdict), "%s",
+			 jstr(o, "prog_verdict"));
 	snprintf(q.conduit, sizeof(q.conduit), "%s", jstr(o, "conduit"));
 	q.link_id = ju64(o, "link_id");
 	q.prog_id = ju64(o, "prog_id");
@@ -1052,7 +1069,14 @@ cli_query(struct vmm *v, int vm, const char *fmt, ...)
 	CHECK(!strcmp(q.stage, "filter") || !strcmp(q.stage, "native") ||
 	      !strcmp(q.stage, "bpf") || !strcmp(q.stage, "default"),
 	      "query stage \"%s\":\n%s", q.stage, r.out);
-	/* Only a program decides with a link. */
+	/* Only a program decides with a link, and gives its own verdict. */
+	CHECK(!strcmp(q.stage, "bpf") == !!q.prog_verdict[0],
+	      "query stage %s with prog_verdict \"%s\":\n%s", q.stage,
+	      q.prog_verdict, r.out);
+	CHECK(q.refused == (!strcmp(q.prog_verdict, "forward") &&
+			    !strcmp(q.verdict, "deny")),
+	      "query refused %d, prog_verdict %s, verdict %s:\n%s", q.refused,
+	      q.prog_verdict, q.verdict, r.out);
 	CHECK(!strcmp(q.stage, "bpf") == (q.link_id && q.prog_id),
 	      "query stage %s with link_id %u prog_id %u:\n%s", q.stage,
 	      q.link_id, q.prog_id, r.out);
@@ -1289,7 +1313,8 @@ static void test_list_vm_and_links(void)
 	CHECK(vms->n == 1, "%d VMs listed, expected the VMM's one:\n%s", vms->n,
 	      r.out);
 	e = jat(vms, 0);
-	jkeys(e, "vm,pid,fd,comm,links");
+	jkeys(e, "vm,pid,fd,comm,accepts_forwards,links");
+	jexpect_bool(e, "accepts_forwards", true);
 	jexpect_str(e, "vm", v.name[0]);
 	jexpect_u64(e, "pid", v.pid);
 	jexpect_u64(e, "fd", v.vm_fd[0]);
@@ -1571,6 +1596,174 @@ static void test_detach_by_name_after_vmm_exit(void)
 	      "detached is not [%u]:\n%s", a.link_id, r.out);
 	snprintf(dir, sizeof(dir), PIN_ROOT "/%s", v.name[0]);
 	CHECK(!path_exists(dir), "%s left after detach --all", dir);
+}
+
+/*
+ * From a child pid namespace with its own /proc (what "unshare -p -f
+ * --mount-proc" makes): list, attach and status name the VM by its
+ * VMM's pid there, the one ps shows in the namespace, not the host's.
+ */
+static void test_names_in_pid_ns(void)
+{
+	int status;
+	pid_t pid;
+
+	CHECK(!unshare(CLONE_NEWPID | CLONE_NEWNS), "unshare: %s",
+	      strerror(errno));
+	pid = fork();
+	CHECK(pid >= 0, "fork: %s", strerror(errno));
+	if (!pid) {
+		const struct jv *vms, *e;
+		struct attached a;
+		struct vmm v;
+		struct run r;
+
+		CHECK(getpid() == 1, "pid %d in a new pid namespace", getpid());
+		CHECK(!mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) &&
+		      !mount("proc", "/proc", "proc", 0, NULL),
+		      "mount the namespace's /proc: %s", strerror(errno));
+		vmm_start(&v, NULL);
+		run(&r, "kvmtrap --json list");
+		vms = jarr(run_json(&r), "vms");
+		CHECK(vms->n == 1, "%d VMs listed in the namespace:\n%s", vms->n,
+		      r.out);
+		e = jat(vms, 0);
+		jexpect_str(e, "vm", v.name[0]);
+		jexpect_u64(e, "pid", v.pid);
+		a = cli_attach(&v, 0, SET_HANDLE_A);
+		run(&r, "kvmtrap list");
+		expect_ok(&r);
+		expect_list_row(r.out, &v, 0, 1, &a);
+		cli_status(&v, 0, &r);
+		call_expect(&v, 0, FUNC_A, ANSWER_A);
+		exit(0);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	      !WEXITSTATUS(status),
+	      "the test in the pid namespace failed (status 0x%x)", status);
+}
+
+/* ---- Tests: forwards reach only a VMM that asked for them ---------------- */
+
+#define SET_FORWARD_A	"--set verdict=2 --set func_id=0xc3000042"
+
+/* "kvmtrap status --vm VM" (text) has the line @want. */
+static void expect_status_line(struct vmm *v, const char *want)
+{
+	struct run r;
+
+	run(&r, "kvmtrap status --vm %d", v->pid);
+	expect_ok(&r);
+	CHECK(has_line_prefix(r.out, want), "status has no line \"%s\":\n%s",
+	      want, r.out);
+}
+
+/* The VM of @v in "kvmtrap --json list": whether it accepts forwards. */
+static bool list_accepts_forwards(struct vmm *v)
+{
+	const struct jv *vms, *e;
+	struct run r;
+	int i;
+
+	run(&r, "kvmtrap --json list");
+	vms = jarr(run_json(&r), "vms");
+	for (i = 0; i < vms->n; i++) {
+		e = jat(vms, i);
+		if (!strcmp(jstr(e, "vm"), v->name[0]))
+			return jbool(e, "accepts_forwards");
+	}
+	CHECK(false, "VM %s not listed:\n%s", v->name[0], r.out);
+	return false;
+}
+
+/*
+ * attach to a VM whose VMM never opted in: it succeeds, and says on
+ * stderr (one line, naming the VM) that the policy's forwards will be
+ * refused; list and status say the VM does not accept forwards.  To a
+ * VM that opted in: not a word on stderr.
+ */
+static void test_attach_warns_vm_refuses_forwards(void)
+{
+	struct vmm_opts o = { .nr_vms = 1, .refuse_forwards = true };
+	struct vmm v, w;
+	struct run r;
+
+	vmm_start(&v, &o);
+	run(&r, "kvmtrap attach %s --vm %d " SET_FORWARD_A, CLI_OBJ, v.pid);
+	expect_exit(&r, 0);
+	CHECK(count_lines(r.err) == 1 && strstr(r.err, "warning") &&
+	      strstr(r.err, v.name[0]) &&
+	      strstr(r.err, "does not accept forwards"),
+	      "no warning about refused forwards: " RUN_FMT, RUN_ARGS(&r));
+	CHECK(!list_accepts_forwards(&v), "list: VM %s accepts forwards",
+	      v.name[0]);
+	jexpect_bool(cli_status(&v, 0, &r), "accepts_forwards", false);
+	expect_status_line(&v, "forwards: refused");
+
+	vmm_start(&w, NULL);
+	run(&r, "kvmtrap attach %s --vm %d " SET_FORWARD_A, CLI_OBJ, w.pid);
+	expect_ok(&r);
+	jexpect_bool(cli_status(&w, 0, &r), "accepts_forwards", true);
+	expect_status_line(&w, "forwards: accepted");
+}
+
+/*
+ * A policy forwards FUNC_A to a VMM that has not opted in: no exit
+ * reaches the VMM, the guest gets NOT_SUPPORTED, trap_bpf_forward_refused
+ * counts it, and the query says so (program's verdict forward, the
+ * guest's deny).  After the VMM opts in, the same call exits to it.
+ */
+static void test_forward_refused_until_vmm_opts_in(void)
+{
+	struct vmm_opts o = { .nr_vms = 1, .refuse_forwards = true };
+	struct kt_call c = kt_smccc(KVM_TRAP_CONDUIT_HVC, FUNC_A);
+	struct kt_stats st0, st1;
+	struct kt_regs regs;
+	uint32_t exits;
+	struct qres q;
+	struct vmm v;
+	struct run r;
+
+	vmm_start(&v, &o);
+	run(&r, "kvmtrap attach %s --vm %d " SET_FORWARD_A, CLI_OBJ, v.pid);
+	expect_exit(&r, 0);
+	st0 = vmm_stats(&v, 0);
+
+	q = cli_query(&v, 0, "hvc 0x%x", FUNC_A);
+	expect_query(&q, "forward refused", "bpf", "deny");
+	CHECK(q.refused && !strcmp(q.prog_verdict, "forward"),
+	      "query: refused %d, prog_verdict %s; expected a refused forward",
+	      q.refused, q.prog_verdict);
+	expect_query_ret(&q, "forward refused", NOT_SUPPORTED, 0, 0, 0);
+	run(&r, "kvmtrap query --vm %d hvc 0x%x", v.pid, FUNC_A);
+	expect_ok(&r);
+	CHECK(strstr(r.out, "forward refused") && strstr(r.out, "deny"),
+	      "query does not say the forward is refused:\n%s", r.out);
+
+	regs = vmm_call(&v, 0, &c, &exits);
+	CHECK(!exits, "%u forward exits reached a VMM that did not opt in",
+	      exits);
+	kt_assert_not_supported(&c, &regs);
+	/* trap_bpf_forward counts what the program said, refused or not. */
+	st1 = st0;
+	st1.forward++;
+	st1.refused++;
+	expect_stats_equal(vmm_stats(&v, 0), st1, "a refused forward");
+	expect_stats_equal(json_stats(cli_status(&v, 0, &r)), st1,
+			   "status after a refused forward");
+
+	vmm_request(&v, VMM_ACCEPT_FORWARDS, 0, NULL, 0, 0);
+	CHECK(list_accepts_forwards(&v), "list: VM %s refuses forwards after the opt-in",
+	      v.name[0]);
+	expect_status_line(&v, "forwards: accepted");
+	q = cli_query(&v, 0, "hvc 0x%x", FUNC_A);
+	expect_query(&q, "forward accepted", "bpf", "forward");
+	CHECK(!q.refused, "query: a forward refused after the opt-in");
+	vmm_call(&v, 0, &c, &exits);
+	CHECK(exits == 1, "%u forward exits after the opt-in, expected 1",
+	      exits);
+	st1.forward++;
+	expect_stats_equal(vmm_stats(&v, 0), st1, "a forward after the opt-in");
 }
 
 /* ---- Tests: pins that outlive their VM: list and prune ------------------- */
@@ -3262,6 +3455,9 @@ int main(int argc, char *argv[])
 		KVMTRAP_TEST(test_handled_table),
 		KVMTRAP_TEST(test_query_native_and_default),
 		KVMTRAP_TEST(test_query_stage_bpf),
+		KVMTRAP_TEST(test_attach_warns_vm_refuses_forwards),
+		KVMTRAP_TEST(test_names_in_pid_ns),
+		KVMTRAP_TEST(test_forward_refused_until_vmm_opts_in),
 		KVMTRAP_TEST(test_query_stage_filter),
 		KVMTRAP_TEST(test_test_verdicts),
 		KVMTRAP_TEST(test_test_context),

@@ -1234,6 +1234,7 @@ static void test_rule_cli(void)
 	int i;
 
 	vm = kt_create_vm(&vcpu);
+	kt_accept_forwards(vm);	/* route_table may forward: we take them */
 	link = cli_attach_route_table();
 
 	run(&r, "kvmtrap rule list --vm %d --json", pid);
@@ -1324,6 +1325,7 @@ static void test_rule_cli_errors(void)
 	struct run r;
 
 	vm = kt_create_vm(&vcpu);
+	kt_accept_forwards(vm);	/* route_table may forward: we take them */
 
 	/* no route_table linked yet */
 	run(&r, "kvmtrap rule list --vm %d", pid);
@@ -1394,6 +1396,7 @@ static void test_rule_cli_link(void)
 	struct run r;
 
 	vm = kt_create_vm(&vcpu);
+	kt_accept_forwards(vm);	/* route_table may forward: we take them */
 	l1 = cli_attach_route_table();
 	l2 = cli_attach_route_table();
 
