@@ -86,9 +86,8 @@ struct kvm_trap_ctx {
 enum kvm_trap_verdict {
 	KVM_TRAP_PASS		= 0,	/* no opinion: ask the next program */
 	KVM_TRAP_HANDLED	= 1,	/* answered: return registers from ret[] */
-	KVM_TRAP_FORWARD	= 2,	/* exit to the VMM (KVM_EXIT_HYPERCALL),
-					 * if it enabled KVM_TRAP_ENABLE_FORWARD;
-					 * else as DENY */
+	/* exit to the VMM if it enabled KVM_TRAP_ENABLE_FORWARD, else DENY */
+	KVM_TRAP_FORWARD	= 2,
 	KVM_TRAP_DENY		= 3,	/* SMCCC NOT_SUPPORTED / PAPR H_FUNCTION */
 	KVM_TRAP_UNDEF		= 4,	/* undefined instruction at the call */
 	KVM_TRAP_NR_VERDICTS,
@@ -137,8 +136,8 @@ struct kvm_trap_query {
 	/* in */
 	__u32 conduit;			/* KVM_TRAP_CONDUIT_HVC or _SMC */
 	__u32 flags;			/* KVM_TRAP_QUERY_AARCH32 */
-	__u32 imm;			/* immediate: HVC, A64 SMC 0..0xffff;
-					 * an A32 SMC has none: 0 */
+	/* immediate: HVC and A64 SMC 0..0xffff; an A32 SMC has none (0) */
+	__u32 imm;
 	__u32 vcpu_id;			/* what the programs see as vcpu_id */
 	__u64 regs[8];			/* x0..x7 of the caller */
 	/* out: must be zero on entry */
