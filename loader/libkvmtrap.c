@@ -369,35 +369,40 @@ static const char *const stat_names[KVM_TRAP_NR_VERDICTS + 1] = {
 };
 
 /*
- * The same counters from KVM's debugfs directory of the VM, for a VM of
- * another process: KVM_GET_STATS_FD is a VM ioctl, refused there.
+ * The same counters from the VM fd's fdinfo, for a VM of another process:
+ * KVM_GET_STATS_FD is a VM ioctl, refused there, and KVM's debugfs names
+ * the VM by its init-namespace pid, unknown inside a child pid namespace.
  */
-static int debugfs_stats(const struct kvmtrap_vm *vm,
-			 struct kvmtrap_stats *st)
+static int fdinfo_stats(const struct kvmtrap_vm *vm, struct kvmtrap_stats *st)
 {
-	unsigned int j;
+	unsigned int found = 0, j;
+	unsigned long long n;
+	char path[64], line[128];
+	FILE *f;
 
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", vm->fd);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
 	memset(st, 0, sizeof(*st));
-	for (j = 0; j <= KVM_TRAP_NR_VERDICTS; j++) {
-		uint64_t *v = j < KVM_TRAP_NR_VERDICTS ? &st->verdict[j] :
-							&st->forward_refused;
-		unsigned long long n;
-		char path[128];
-		FILE *f;
-		int ok;
+	while (fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
 
-		snprintf(path, sizeof(path), "/sys/kernel/debug/kvm/%s/%s",
-			 vm->name, stat_names[j]);
-		f = fopen(path, "re");
-		if (!f)
-			return errno == ENOENT ? -EOPNOTSUPP : -errno;
-		ok = fscanf(f, "%llu", &n) == 1;
-		fclose(f);
-		if (!ok)
-			return -EIO;
-		*v = n;
+		if (!colon || sscanf(colon + 1, "%llu", &n) != 1)
+			continue;
+		*colon = 0;
+		for (j = 0; j <= KVM_TRAP_NR_VERDICTS; j++) {
+			if (strcmp(line, stat_names[j]))
+				continue;
+			if (j < KVM_TRAP_NR_VERDICTS)
+				st->verdict[j] = n;
+			else
+				st->forward_refused = n;
+			found |= 1U << j;
+		}
 	}
-	return 0;
+	fclose(f);
+	return found == (1U << (KVM_TRAP_NR_VERDICTS + 1)) - 1 ? 0 : -EOPNOTSUPP;
 }
 
 int kvmtrap_vm_stats(const struct kvmtrap_vm *vm, struct kvmtrap_stats *out)
@@ -415,7 +420,7 @@ int kvmtrap_vm_stats(const struct kvmtrap_vm *vm, struct kvmtrap_stats *out)
 	if (sfd < 0) {
 		if (errno != EIO)
 			return -errno;
-		err = debugfs_stats(vm, st);
+		err = fdinfo_stats(vm, st);
 		if (!err)
 			*out = *st;
 		return err;

@@ -128,9 +128,8 @@ struct kvmtrap_stats {
 };
 
 /*
- * From KVM_GET_STATS_FD, or from /sys/kernel/debug/kvm/<vm>/ for another
- * process's VM (KVM refuses it the ioctl).  -EOPNOTSUPP: no such
- * counters (or no debugfs).
+ * From KVM_GET_STATS_FD, or from the VM fd's fdinfo for another process's
+ * VM (KVM refuses it the ioctl).  -EOPNOTSUPP: no such counters.
  */
 int kvmtrap_vm_stats(const struct kvmtrap_vm *vm, struct kvmtrap_stats *st);
 

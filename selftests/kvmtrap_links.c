@@ -235,13 +235,20 @@ static void test_cap_upstream_239_unknown(void)
 	kvm_vm_free(vm);
 }
 
-/* The "vm:" line of /proc/<pid>/fdinfo/<fd> of a VM fd. */
+/*
+ * The "vm:" line of /proc/<pid>/fdinfo/<fd> of a VM fd; pid 0 reads
+ * /proc/self, which works from inside a pid namespace whose /proc is
+ * still the parent's.
+ */
 static void vm_fdinfo_name(pid_t pid, int fd, int *vm_pid, int *vm_fd)
 {
 	char path[64], line[128];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", pid, fd);
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", pid, fd);
+	else
+		snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
 	f = fopen(path, "r");
 	TEST_ASSERT(f, "open %s: %s", path, strerror(errno));
 	*vm_pid = -1;
@@ -274,9 +281,11 @@ static void test_link_names_vm_in_pid_ns(void)
 		char want[64];
 		struct kt_env e;
 
+		close(ready[0]);
+		close(done[1]);
 		TEST_ASSERT(getpid() == 1, "pid %d in the new namespace", getpid());
 		kt_env_init(&e);
-		vm_fdinfo_name(getpid(), e.vm->fd, &vm_pid, &vm_fd);
+		vm_fdinfo_name(0, e.vm->fd, &vm_pid, &vm_fd);
 		TEST_ASSERT(vm_pid == 1 && vm_fd == e.vm->fd,
 			    "the VM fd's fdinfo names VM %d-%d inside, expected 1-%d",
 			    vm_pid, vm_fd, e.vm->fd);
@@ -293,6 +302,9 @@ static void test_link_names_vm_in_pid_ns(void)
 		exit(0);
 	}
 
+	/* Only the child holds these ends: its death ends the reads. */
+	close(ready[1]);
+	close(done[0]);
 	TEST_ASSERT(read(ready[0], &msg, sizeof(msg)) == sizeof(msg),
 		    "the VMM in the pid namespace failed");
 	vm_fdinfo_name(pid, msg.vm_fd, &vm_pid, &vm_fd);

@@ -6,6 +6,9 @@
  * one behaviour in one test_*() function and runs in its own child process:
  * TEST_ASSERT() exits the child, so one failing test is reported as "not ok"
  * and the others still run.  Output is kselftest TAP.
+ *
+ * KVMTRAP_TEST=name[,name...] in the environment runs only the named tests
+ * (for a developer chasing one failure; the plan counts only those).
  */
 #ifndef KVMTRAP_TEST_H
 #define KVMTRAP_TEST_H
@@ -25,17 +28,36 @@ struct kvmtrap_test {
 
 #define KVMTRAP_TEST(f) { #f, f }
 
+/* Whether @name is in the comma-separated @only (NULL: every test is). */
+static inline int kvmtrap_test_selected(const char *only, const char *name)
+{
+	size_t len = strlen(name);
+	const char *p;
+
+	if (!only || !*only)
+		return 1;
+	for (p = only; (p = strstr(p, name)); p += len)
+		if ((p == only || p[-1] == ',') && (!p[len] || p[len] == ','))
+			return 1;
+	return 0;
+}
+
 static inline int kvmtrap_run_tests(const struct kvmtrap_test *tests,
 				    size_t n)
 {
-	size_t i;
+	const char *only = getenv("KVMTRAP_TEST");
+	size_t i, planned = 0;
 
+	for (i = 0; i < n; i++)
+		planned += kvmtrap_test_selected(only, tests[i].name);
 	ksft_print_header();
-	ksft_set_plan(n);
+	ksft_set_plan(planned);
 	for (i = 0; i < n; i++) {
 		int status;
 		pid_t pid;
 
+		if (!kvmtrap_test_selected(only, tests[i].name))
+			continue;
 		fflush(NULL);
 		pid = fork();
 		if (pid < 0)

@@ -310,9 +310,52 @@ static inline struct kt_stats kt_get_stats(struct kvm_vm *vm)
 	};
 }
 
+/* The same counters from the VM fd's fdinfo ("trap_bpf_<name>:\t<n>"). */
+static inline uint64_t kt_fdinfo_stat(struct kvm_vm *vm, const char *name)
+{
+	char path[64], line[128];
+	unsigned long long n;
+	size_t len = strlen(name);
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", vm->fd);
+	f = fopen(path, "r");
+	TEST_ASSERT(f, "open %s: %s", path, strerror(errno));
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, name, len) && line[len] == ':' &&
+		    sscanf(line + len + 1, "%llu", &n) == 1) {
+			found = true;
+			break;
+		}
+	fclose(f);
+	TEST_ASSERT(found, "no %s line in %s", name, path);
+	return n;
+}
+
+static inline struct kt_stats kt_get_fdinfo_stats(struct kvm_vm *vm)
+{
+	return (struct kt_stats) {
+		.pass		= kt_fdinfo_stat(vm, "trap_bpf_pass"),
+		.handled	= kt_fdinfo_stat(vm, "trap_bpf_handled"),
+		.forward	= kt_fdinfo_stat(vm, "trap_bpf_forward"),
+		.deny		= kt_fdinfo_stat(vm, "trap_bpf_deny"),
+		.undef		= kt_fdinfo_stat(vm, "trap_bpf_undef"),
+		.refused	= kt_fdinfo_stat(vm, "trap_bpf_forward_refused"),
+	};
+}
+
+/* Binary stats as expected, and the VM fd's fdinfo the same numbers. */
 #define kt_assert_stats(vm, p, h, f, d, u, r) do {			\
 	struct kt_stats __s = kt_get_stats(vm);				\
+	struct kt_stats __fi = kt_get_fdinfo_stats(vm);			\
 									\
+	TEST_ASSERT(!memcmp(&__s, &__fi, sizeof(__s)),			\
+		    "fdinfo trap_bpf_* %lu %lu %lu %lu %lu %lu differ from " \
+		    "the binary stats %lu %lu %lu %lu %lu %lu",		\
+		    __fi.pass, __fi.handled, __fi.forward, __fi.deny,	\
+		    __fi.undef, __fi.refused, __s.pass, __s.handled,	\
+		    __s.forward, __s.deny, __s.undef, __s.refused);	\
 	TEST_ASSERT(__s.pass == (p) && __s.handled == (h) &&		\
 		    __s.forward == (f) && __s.deny == (d) &&		\
 		    __s.undef == (u) && __s.refused == (r),		\

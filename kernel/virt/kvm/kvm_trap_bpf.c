@@ -56,13 +56,35 @@ static pid_t kvm_trap_pid_nr(struct pid *pid)
 	return pid_nr_ns(pid, task_active_pid_ns(current));
 }
 
+/*
+ * The counters are here as well as in the binary stats: KVM_GET_STATS_FD
+ * is a VM ioctl that only the VM's own process may make, and KVM's
+ * debugfs names the VM by its init-namespace pid, which a reader in a
+ * child pid namespace cannot know.  fdinfo is readable wherever the VM
+ * fd is.
+ */
+static const char *const kvm_trap_stat_names[KVM_TRAP_NR_VERDICTS] = {
+	[KVM_TRAP_PASS]		= "pass",
+	[KVM_TRAP_HANDLED]	= "handled",
+	[KVM_TRAP_FORWARD]	= "forward",
+	[KVM_TRAP_DENY]		= "deny",
+	[KVM_TRAP_UNDEF]	= "undef",
+};
+
 void kvm_trap_bpf_show_fdinfo(struct seq_file *m, struct file *filp)
 {
 	struct kvm *kvm = filp->private_data;
+	struct kvm_vm_stat_generic *st = &kvm->stat.generic;
+	int i;
 
 	seq_printf(m, "vm:\t%d-%u\ntrap_forward:\t%d\n",
 		   kvm_trap_pid_nr(kvm->trap.pid), kvm->trap.fd,
 		   kvm_trap_bpf_forwards(&kvm->trap));
+	for (i = 0; i < KVM_TRAP_NR_VERDICTS; i++)
+		seq_printf(m, "trap_bpf_%s:\t%lld\n", kvm_trap_stat_names[i],
+			   atomic64_read(&st->trap_bpf_verdict[i]));
+	seq_printf(m, "trap_bpf_forward_refused:\t%lld\n",
+		   atomic64_read(&st->trap_bpf_forward_refused));
 }
 
 int kvm_trap_bpf_enable_cap(struct kvm *kvm, struct kvm_enable_cap *cap)
