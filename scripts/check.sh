@@ -6,7 +6,8 @@
 #
 # Host tests (selftests/host/*) run first, on the build machine.
 #
-# usage: check.sh VERSIONFILE LOGPREFIX MODE...   env: VMRUN (vm-run.sh + args)
+# usage: check.sh VERSIONFILE LOGPREFIX MODE...   env: VMRUN (vm-run.sh + args),
+#        KVMTRAP_TEST_TIMEOUT (seconds per test binary in the VM, default 300)
 # Logs: LOGPREFIX-host.log and LOGPREFIX-MODE.log (the VM console).
 set -uo pipefail
 
@@ -43,7 +44,9 @@ echo "=== host tests"
 for mode in "$@"; do
 	log=$logp-$mode.log
 	echo "=== $mode: booting (console: $log)"
-	$VMRUN --mode "$mode" --log "$log" -- "run-tests $mode" || status=1
+	$VMRUN --mode "$mode" --log "$log" -- \
+		"KVMTRAP_TEST_TIMEOUT=${KVMTRAP_TEST_TIMEOUT:-300} run-tests $mode" ||
+		status=1
 done
 
 # One line per suite and mode, from the TAP the VM printed.
