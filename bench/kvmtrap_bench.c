@@ -390,8 +390,12 @@ static double run_case(const struct bench_case *c, struct kvmtrap_bench *skel)
 	int i;
 
 	vm = create_vm(&vcpu);
-	/* This VMM answers forwards: without the opt-in KVM denies them. */
-	vm_enable_cap(vm, KVM_CAP_TRAP_BPF, KVM_TRAP_ENABLE_FORWARD);
+	/*
+	 * This VMM answers forwards: without the opt-in KVM denies them.
+	 * The unpatched baseline (no skeleton) has no such capability.
+	 */
+	if (skel)
+		vm_enable_cap(vm, KVM_CAP_TRAP_BPF, KVM_TRAP_ENABLE_FORWARD);
 	if (c->filter_fwd) {
 		struct kvm_smccc_filter filter = {
 			.base = BENCH_FUNC,
