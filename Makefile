@@ -167,13 +167,13 @@ selftests initramfs: tools
 
 VMLINUX_H := $(AF)/vmlinux.h
 BPF_CFLAGS := -target bpf -g -O2 -Wall -D__TARGET_ARCH_arm64 \
-	-I$(AF) -I$(LIBBPF_INC) -I$(TOP)/selftests -I$(TOP)/bpf -I$(TOP)/loader \
+	-I$(AF) -I$(LIBBPF_INC) -I$(TOP)/selftests -I$(TOP)/bpf -I$(TOP)/loader/lib \
 	-I$(TOP)/include
 ST_CFLAGS := -Wall -Wstrict-prototypes -Wuninitialized -O2 -g -std=gnu99 -MD -MP \
 	-DCONFIG_64BIT -U_FORTIFY_SOURCE -fno-builtin-memcmp -fno-builtin-memcpy \
 	-fno-builtin-memset -fno-builtin-strnlen -fno-stack-protector -fno-PIE \
 	-fno-strict-aliasing \
-	-I$(TOP)/selftests -I$(SELFTESTS_OUT) -I$(TOP)/loader -I$(TOP)/include \
+	-I$(TOP)/selftests -I$(SELFTESTS_OUT) -I$(TOP)/loader/lib -I$(TOP)/include \
 	-I$(KSRC)/tools/include -I$(KSRC)/tools/arch/arm64/include \
 	-I$(KVMST_SRC)/include -I$(KVMST_SRC)/include/aarch64 \
 	-I$(KSRC)/tools/testing/selftests \
@@ -181,16 +181,17 @@ ST_CFLAGS := -Wall -Wstrict-prototypes -Wuninitialized -O2 -g -std=gnu99 -MD -MP
 	-I$(LIBBPF_INC) -isystem $(KHDR)
 ST_LDLIBS := $(LIBBPF_A) -lelf -lz -lzstd -ldl -pthread
 
-# libkvmtrap (loader/*.c but the CLI's own files) and the kvmtrap CLI, static
-# arm64, against our UAPI and the tree's libbpf.
+# libkvmtrap (loader/lib) and the kvmtrap CLI (loader/cli), static arm64,
+# against our UAPI and the tree's libbpf.  The library does not see the
+# CLI's headers; the CLI and the example VMM do (kvmtrap_args.h).
 LOADER_CFLAGS := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
 	-Wstrict-prototypes -O2 -g -std=gnu11 -MD -MP -D_GNU_SOURCE \
-	-I$(TOP)/loader -I$(LOADER_OUT) -I$(TOP)/include -I$(LIBBPF_INC) -isystem $(KHDR)
-CLI_SRCS    := kvmtrap.c kvmtrap_args.c
-LIB_SRCS    := $(filter-out %.bpf.c $(CLI_SRCS),$(notdir $(wildcard $(TOP)/loader/*.c)))
+	-I$(TOP)/loader/lib -I$(LOADER_OUT) -I$(TOP)/include -I$(LIBBPF_INC) -isystem $(KHDR)
+CLI_SRCS    := $(notdir $(wildcard $(TOP)/loader/cli/*.c))
+LIB_SRCS    := $(filter-out %.bpf.c,$(notdir $(wildcard $(TOP)/loader/lib/*.c)))
 LIBKVMTRAP_A := $(LOADER_OUT)/libkvmtrap.a
 KVMTRAP_CLI := $(LOADER_OUT)/kvmtrap
-LOADER_SKELS := $(patsubst %.bpf.c,$(LOADER_OUT)/%.skel.h,$(notdir $(wildcard $(TOP)/loader/*.bpf.c)))
+LOADER_SKELS := $(patsubst %.bpf.c,$(LOADER_OUT)/%.skel.h,$(notdir $(wildcard $(TOP)/loader/lib/*.bpf.c)))
 LIBKVM_OBJS := $(shell find $(KVMST)/lib -name '*.o' 2>/dev/null)
 
 # Every selftest BPF object also goes to the VM's /usr/libexec/kvmtrap/bpf,
@@ -242,28 +243,32 @@ $(2)/%.skel.h: $(2)/%.bpf.o $$(HBPFTOOL)
 endef
 $(eval $(call bpf_rules,selftests,$(SELFTESTS_OUT)))
 $(eval $(call bpf_rules,bench,$(BENCH_OUT)))
-$(eval $(call bpf_rules,loader,$(LOADER_OUT)))
+$(eval $(call bpf_rules,loader/lib,$(LOADER_OUT)))
 $(eval $(call bpf_rules,bpf,$(POLICY_OUT)))
 
 $(EXAMPLE_OUT)/%.o: $(TOP)/examples/vmm/%.c $(LIBKVMTRAP_A) $(LIBBPF_A) | $(EXAMPLE_OUT)
 	@echo "  CC      $(@F)"
-	$(Q)$(ACC) $(LOADER_CFLAGS) -I$(TOP)/examples/vmm -c $< -o $@
+	$(Q)$(ACC) $(LOADER_CFLAGS) -I$(TOP)/loader/cli -I$(TOP)/examples/vmm -c $< -o $@
 
 # kvmtrap_args.o: kvmtrap_parse_rule(), the "rule" lines of a policy set.
 $(EXAMPLE_VMM): $(patsubst $(TOP)/examples/vmm/%.c,$(EXAMPLE_OUT)/%.o,$(EXAMPLE_SRCS)) \
-		$(LOADER_OUT)/kvmtrap_args.o $(LIBKVMTRAP_A) $(LIBBPF_A)
+		$(LOADER_OUT)/cli/kvmtrap_args.o $(LIBKVMTRAP_A) $(LIBBPF_A)
 	@echo "  LD      $(@F)"
 	$(Q)$(ACC) -static -o $@ $(filter %.o,$^) $(LIBKVMTRAP_A) $(ST_LDLIBS)
 
-$(LOADER_OUT)/%.o: $(TOP)/loader/%.c $(LOADER_SKELS) $(LIBBPF_A) | $(LOADER_OUT)
-	@echo "  CC      $(@F)"
+$(LOADER_OUT)/lib/%.o: $(TOP)/loader/lib/%.c $(LOADER_SKELS) $(LIBBPF_A) | $(LOADER_OUT)/lib
+	@echo "  CC      lib/$(@F)"
 	$(Q)$(ACC) $(LOADER_CFLAGS) -c $< -o $@
 
-$(LIBKVMTRAP_A): $(addprefix $(LOADER_OUT)/,$(LIB_SRCS:.c=.o))
+$(LOADER_OUT)/cli/%.o: $(TOP)/loader/cli/%.c $(LIBBPF_A) | $(LOADER_OUT)/cli
+	@echo "  CC      cli/$(@F)"
+	$(Q)$(ACC) $(LOADER_CFLAGS) -I$(TOP)/loader/cli -c $< -o $@
+
+$(LIBKVMTRAP_A): $(addprefix $(LOADER_OUT)/lib/,$(LIB_SRCS:.c=.o))
 	@echo "  AR      $(@F)"
 	$(Q)rm -f $@ && $(CROSS)ar rcs $@ $^
 
-$(KVMTRAP_CLI): $(addprefix $(LOADER_OUT)/,$(CLI_SRCS:.c=.o)) $(LIBKVMTRAP_A) $(LIBBPF_A)
+$(KVMTRAP_CLI): $(addprefix $(LOADER_OUT)/cli/,$(CLI_SRCS:.c=.o)) $(LIBKVMTRAP_A) $(LIBBPF_A)
 	@echo "  LD      $(@F)"
 	$(Q)$(ACC) -static -o $@ $(filter %.o,$^) $(LIBKVMTRAP_A) $(ST_LDLIBS)
 
@@ -275,7 +280,8 @@ $(SELFTESTS_OUT)/%: $(SELFTESTS_OUT)/%.o $(LIBKVMTRAP_A) $(LIBBPF_A) $(LIBKVM_OB
 	@echo "  LD      $(@F)"
 	$(Q)$(ACC) -static -o $@ $< $(LIBKVM_OBJS) $(LIBKVMTRAP_A) $(ST_LDLIBS)
 
-$(SELFTESTS_OUT) $(BENCH_OUT) $(LOADER_OUT) $(HOST_TESTS_OUT) $(POLICY_OUT) $(EXAMPLE_OUT):
+$(SELFTESTS_OUT) $(BENCH_OUT) $(LOADER_OUT) $(LOADER_OUT)/lib $(LOADER_OUT)/cli \
+		$(HOST_TESTS_OUT) $(POLICY_OUT) $(EXAMPLE_OUT):
 	$(Q)mkdir -p $@
 
 # The benchmark: same flags and libraries as the selftests, and libkvmtrap
@@ -292,6 +298,7 @@ $(BUSYBOX): $(TOP)/scripts/fetch-busybox.sh
 	$(Q)$(TOP)/scripts/fetch-busybox.sh $(A64)/busybox
 
 -include $(wildcard $(SELFTESTS_OUT)/*.d $(BENCH_OUT)/*.d $(LOADER_OUT)/*.d \
+	$(LOADER_OUT)/lib/*.d $(LOADER_OUT)/cli/*.d \
 	$(POLICY_OUT)/*.d $(EXAMPLE_OUT)/*.d)
 
 $(INITRAMFS): $(SELFTEST_BINS) $(FAIL_OBJS) $(SELFTEST_OBJS) $(BENCH_BIN) \
@@ -312,15 +319,16 @@ $(INITRAMFS): $(SELFTEST_BINS) $(FAIL_OBJS) $(SELFTEST_OBJS) $(BENCH_BIN) \
 
 HOST_CC     := gcc
 HOST_CFLAGS := -Wall -Wextra -Wno-unused-parameter -O1 -g -std=gnu11 -D_GNU_SOURCE \
-	-I$(TOP)/loader -I$(TOP)/include/uapi
-HOST_TEST_DEPS := $(TOP)/loader/kvmtrap_names.c $(TOP)/loader/kvmtrap_call.c \
-	$(TOP)/loader/kvmtrap_args.c
+	-I$(TOP)/loader/lib -I$(TOP)/loader/cli -I$(TOP)/include/uapi
+HOST_TEST_DEPS := $(TOP)/loader/lib/kvmtrap_names.c $(TOP)/loader/lib/kvmtrap_call.c \
+	$(TOP)/loader/cli/kvmtrap_args.c
 HOST_TESTS  := $(patsubst %.c,$(HOST_TESTS_OUT)/%,$(notdir $(wildcard $(TOP)/selftests/host/*.c)))
 
 .PHONY: host-tests
 host-tests: $(HOST_TESTS)
 
-$(HOST_TESTS_OUT)/%: $(TOP)/selftests/host/%.c $(HOST_TEST_DEPS) $(wildcard $(TOP)/loader/*.h) \
+$(HOST_TESTS_OUT)/%: $(TOP)/selftests/host/%.c $(HOST_TEST_DEPS) \
+		$(wildcard $(TOP)/loader/lib/*.h $(TOP)/loader/cli/*.h) \
 		$(wildcard $(TOP)/selftests/host/*.h) | $(HOST_TESTS_OUT)
 	@echo "  HOSTCC  $(@F)"
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $@ $< $(HOST_TEST_DEPS)

@@ -63,7 +63,7 @@ static __always_inline int kvmtrap_verdict(__u64 v)
 
 /*
  * The handled-call list's definition.  libkvmtrap creates each VM's list
- * from this same definition (loader/kvmtrap_handled_map.bpf.c), so that a
+ * from this same definition (loader/lib/kvmtrap_handled_map.bpf.c), so that a
  * policy's map and the pinned list it is replaced with agree.
  */
 #define KVMTRAP_HANDLED_MAP_DEF						\

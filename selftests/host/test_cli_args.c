@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * test_cli_args.c: host unit tests of loader/kvmtrap_args.c, the pure C
+ * test_cli_args.c: host unit tests of loader/cli/kvmtrap_args.c, the pure C
  * part of the kvmtrap CLI: what it accepts on the command line (numbers,
  * --vm, --set, the description of a call) with the exact error for each
  * bad input, the rules of "kvmtrap rule" and their precedence

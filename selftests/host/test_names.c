@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * test_names.c: host unit tests of loader/kvmtrap_names.c, the name
+ * test_names.c: host unit tests of loader/lib/kvmtrap_names.c, the name
  * tables that the kvmtrap CLI and libkvmtrap use for parsing, help and
  * output: every name round-trips, lookups ignore case, unknown names and
  * values are rejected, and the well-known SMCCC function IDs have the

@@ -4,7 +4,7 @@
  * kvmtrap_args.h): argument parsing, the "kvmtrap test" context, error
  * hints and the JSON writer.
  *
- * Kept apart from kvmtrap.c so that the host unit tests can build and
+ * Kept apart from the commands so that the host unit tests can build and
  * check it without libbpf or a VM: what a user can type and what the CLI
  * makes of it is decided here.
  */

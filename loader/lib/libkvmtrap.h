@@ -40,7 +40,7 @@
 #include <linux/kvm_trap.h>
 
 #include "kvmtrap_handled.h"
-#include "../bpf/route_table.h"
+#include "../../bpf/route_table.h"
 
 #ifndef KVM_TRAP_ENABLE_FORWARD
 #define KVM_TRAP_ENABLE_FORWARD		(1ULL << 0)
