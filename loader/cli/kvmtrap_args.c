@@ -16,14 +16,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "kvmtrap_arch.h"
 #include "kvmtrap_args.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-/* SMCCC: bit 31 fast call, bit 30 SMC64, bits 29:24 the owning service. */
-#define SMCCC_FAST_CALL		0x80000000u
-#define SMCCC_OWNER(id)		(((id) >> 24) & 0x3f)
-#define SMCCC_OWNER_ARCH	0
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -195,7 +191,8 @@ int kvmtrap_parse_set(const char *arg, struct kvmtrap_setting *set,
 
 /* ---- The call --------------------------------------------------------- */
 
-#define CALL_FORM "hvc|smc [#IMM] FUNC [ARG...]"
+/* After the conduits of the architecture ("hvc|smc") */
+#define CALL_FORM "%s [#IMM] FUNC [ARG...]"
 
 int kvmtrap_parse_call(int argc, char *const argv[], struct kvmtrap_call *call,
 		       char *err, size_t errlen)
@@ -205,24 +202,24 @@ int kvmtrap_parse_call(int argc, char *const argv[], struct kvmtrap_call *call,
 
 	memset(call, 0, sizeof(*call));
 	if (argc < 1) {
-		set_err(err, errlen, "missing the call: " CALL_FORM);
+		set_err(err, errlen, "missing the call: " CALL_FORM,
+			KVMTRAP_ARCH->conduit_alts);
 		return -EINVAL;
 	}
 	r = kvmtrap_conduit_parse(argv[i], &call->conduit);
-	if (r || (call->conduit != KVM_TRAP_CONDUIT_HVC &&
-		  call->conduit != KVM_TRAP_CONDUIT_SMC)) {
-		set_err(err, errlen, "bad conduit '%s': expected hvc or smc",
-			argv[i]);
+	if (r || !kvmtrap_arch_conduit(call->conduit)) {
+		set_err(err, errlen, "bad conduit '%s': expected %s",
+			argv[i], KVMTRAP_ARCH->conduit_list);
 		return -EINVAL;
 	}
 	i++;
 
 	if (i < argc && argv[i][0] == '#') {
-		r = kvmtrap_parse_u64(argv[i] + 1, KVMTRAP_IMM_MAX, &v);
+		r = kvmtrap_parse_u64(argv[i] + 1, KVMTRAP_ARCH->imm_max, &v);
 		if (r) {
 			set_err(err, errlen,
-				"bad immediate '%s': expected #0 to #0xffff (decimal or 0x hex)",
-				argv[i]);
+				"bad immediate '%s': expected #0 to #0x%x (decimal or 0x hex)",
+				argv[i], KVMTRAP_ARCH->imm_max);
 			return -EINVAL;
 		}
 		call->imm = v;
@@ -231,7 +228,7 @@ int kvmtrap_parse_call(int argc, char *const argv[], struct kvmtrap_call *call,
 
 	if (i >= argc) {
 		set_err(err, errlen, "missing FUNC after '%s': " CALL_FORM,
-			argv[i - 1]);
+			argv[i - 1], KVMTRAP_ARCH->conduit_alts);
 		return -EINVAL;
 	}
 	r = kvmtrap_func_parse(argv[i], &call->func_id);
@@ -243,15 +240,15 @@ int kvmtrap_parse_call(int argc, char *const argv[], struct kvmtrap_call *call,
 	}
 	if (r) {
 		set_err(err, errlen,
-			"bad function '%s': expected an SMCCC name (e.g. PSCI_VERSION) or a number",
-			argv[i]);
+			"bad function '%s': expected %s or a number",
+			argv[i], KVMTRAP_ARCH->func_what);
 		return -EINVAL;
 	}
 	i++;
 
 	if (argc - i > KVMTRAP_CALL_MAX_ARGS) {
-		set_err(err, errlen, "too many arguments: at most %d (x1..x7)",
-			KVMTRAP_CALL_MAX_ARGS);
+		set_err(err, errlen, "too many arguments: at most %d (%s)",
+			KVMTRAP_CALL_MAX_ARGS, KVMTRAP_ARCH->arg_regs);
 		return -EINVAL;
 	}
 	for (; i < argc; i++) {
@@ -273,7 +270,8 @@ int kvmtrap_parse_call(int argc, char *const argv[], struct kvmtrap_call *call,
 	return 0;
 }
 
-#define RULE_FORM "hvc|smc|any [#IMM|#any] FUNC|FIRST..LAST|all"
+/* After the conduits of the architecture ("hvc|smc") */
+#define RULE_FORM "%s|any [#IMM|#any] FUNC|FIRST..LAST|all"
 
 /* One end of FUNCS: a name or a number, with the user's message. */
 static int parse_rule_func(const char *s, const char *word, uint64_t *v,
@@ -288,8 +286,8 @@ static int parse_rule_func(const char *s, const char *word, uint64_t *v,
 	}
 	if (r) {
 		set_err(err, errlen,
-			"bad function '%s' in '%s': expected an SMCCC name (e.g. PSCI_VERSION) or a number",
-			s, word);
+			"bad function '%s' in '%s': expected %s or a number",
+			s, word, KVMTRAP_ARCH->func_what);
 		return -EINVAL;
 	}
 	return 0;
@@ -307,6 +305,7 @@ int kvmtrap_parse_rule(int argc, char *const argv[], bool with_verdict,
 	memset(rule, 0, sizeof(*rule));
 	if (argc < 1) {
 		set_err(err, errlen, "missing the rule: " RULE_FORM "%s",
+			KVMTRAP_ARCH->conduit_alts,
 			with_verdict ? " VERDICT [X0..X3]" : "");
 		return -EINVAL;
 	}
@@ -314,11 +313,9 @@ int kvmtrap_parse_rule(int argc, char *const argv[], bool with_verdict,
 		k->conduit = ROUTE_CONDUIT_ANY;
 	} else {
 		r = kvmtrap_conduit_parse(argv[i], &k->conduit);
-		if (r || (k->conduit != KVM_TRAP_CONDUIT_HVC &&
-			  k->conduit != KVM_TRAP_CONDUIT_SMC)) {
-			set_err(err, errlen,
-				"bad conduit '%s': expected hvc, smc or any",
-				argv[i]);
+		if (r || !kvmtrap_arch_conduit(k->conduit)) {
+			set_err(err, errlen, "bad conduit '%s': expected %s",
+				argv[i], KVMTRAP_ARCH->conduit_list_any);
 			return -EINVAL;
 		}
 	}
@@ -327,11 +324,11 @@ int kvmtrap_parse_rule(int argc, char *const argv[], bool with_verdict,
 	if (i < argc && argv[i][0] == '#') {
 		if (!strcasecmp(argv[i] + 1, "any")) {
 			k->imm = ROUTE_IMM_ANY;
-		} else if (kvmtrap_parse_u64(argv[i] + 1, KVMTRAP_IMM_MAX,
-					     &v)) {
+		} else if (kvmtrap_parse_u64(argv[i] + 1,
+					     KVMTRAP_ARCH->imm_max, &v)) {
 			set_err(err, errlen,
-				"bad immediate '%s': expected #0 to #0xffff (decimal or 0x hex) or #any",
-				argv[i]);
+				"bad immediate '%s': expected #0 to #0x%x (decimal or 0x hex) or #any",
+				argv[i], KVMTRAP_ARCH->imm_max);
 			return -EINVAL;
 		} else {
 			k->imm = v;
@@ -341,7 +338,7 @@ int kvmtrap_parse_rule(int argc, char *const argv[], bool with_verdict,
 
 	if (i >= argc) {
 		set_err(err, errlen, "missing FUNCS after '%s': " RULE_FORM,
-			argv[i - 1]);
+			argv[i - 1], KVMTRAP_ARCH->conduit_alts);
 		return -EINVAL;
 	}
 	dots = strstr(argv[i], "..");
@@ -379,7 +376,7 @@ int kvmtrap_parse_rule(int argc, char *const argv[], bool with_verdict,
 		if (i < argc) {
 			set_err(err, errlen,
 				"unexpected '%s' after the rule: a rule is deleted by " RULE_FORM,
-				argv[i]);
+				argv[i], KVMTRAP_ARCH->conduit_alts);
 			return -EINVAL;
 		}
 		return 0;
@@ -404,7 +401,8 @@ int kvmtrap_parse_rule(int argc, char *const argv[], bool with_verdict,
 		return -EINVAL;
 	}
 	if (argc - i > 4) {
-		set_err(err, errlen, "too many values: at most 4 (x0..x3)");
+		set_err(err, errlen, "too many values: at most 4 (%s)",
+			KVMTRAP_ARCH->ret_regs);
 		return -EINVAL;
 	}
 	for (n = 0; i < argc; i++, n++) {
@@ -412,8 +410,8 @@ int kvmtrap_parse_rule(int argc, char *const argv[], bool with_verdict,
 		rule->val.ret[n] = v;
 		if (r) {
 			set_err(err, errlen,
-				"bad value '%s' for x%d: expected a number (decimal or 0x hex) up to 0xffffffffffffffff",
-				argv[i], n);
+				"bad value '%s' for %s%d: expected a number (decimal or 0x hex) up to 0xffffffffffffffff",
+				argv[i], KVMTRAP_ARCH->reg_prefix, n);
 			return -EINVAL;
 		}
 	}
@@ -482,10 +480,7 @@ void kvmtrap_call_query(const struct kvmtrap_call *call, bool aarch32,
 
 bool kvmtrap_call_is_arch_range(const struct kvmtrap_call *call)
 {
-	uint32_t w0 = call->func_id;
-
-	return !call->imm && (w0 & SMCCC_FAST_CALL) &&
-	       SMCCC_OWNER(w0) == SMCCC_OWNER_ARCH;
+	return KVMTRAP_ARCH->is_arch_range(call->imm, call->func_id);
 }
 
 void kvmtrap_call_describe(uint32_t conduit, uint32_t imm, uint64_t func_id,

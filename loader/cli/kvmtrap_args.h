@@ -72,7 +72,6 @@ int kvmtrap_parse_set(const char *arg, struct kvmtrap_setting *set,
 /* ---- The call: hvc|smc [#IMM] FUNC [ARG...] --------------------------- */
 
 #define KVMTRAP_CALL_MAX_ARGS	7	/* x1..x7 */
-#define KVMTRAP_IMM_MAX		0xffff
 
 struct kvmtrap_call {
 	uint32_t conduit;		/* KVM_TRAP_CONDUIT_HVC or _SMC */

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * kvmtrap_arch.h: what libkvmtrap and the kvmtrap CLI know of the calls
+ * of one architecture, in one table: the conduits a guest calls through,
+ * the names of its calls, how the user writes a call and its registers,
+ * and how KVM builds a program's context from a described call.
+ *
+ * arm64 (SMCCC over HVC and SMC, kvmtrap_arch_arm64.c) is the only one.
+ * A second one (POWER, PAPR hcalls) is a new instance of the table and the
+ * choice of KVMTRAP_ARCH below.  What still speaks arm64 outside the
+ * table: the CLI's help texts and its --aarch32 option.
+ */
+#ifndef __KVMTRAP_ARCH_H
+#define __KVMTRAP_ARCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <linux/kvm_trap.h>
+
+struct kvmtrap_func_name {
+	const char *name;
+	uint64_t id;
+};
+
+struct kvmtrap_arch {
+	const char *name;
+	/* The conduits of a described call (KVM_TRAP_CONDUIT_*). */
+	const uint32_t *conduits;
+	unsigned int nr_conduits;
+	/* The same as the messages spell them: "hvc|smc", "hvc or smc" */
+	const char *conduit_alts;
+	const char *conduit_list;
+	const char *conduit_list_any;	/* with "any", for rules */
+	uint32_t imm_max;		/* the largest #IMM */
+	/* What FUNC may be besides a number, for errors. */
+	const char *func_what;
+	const char *reg_prefix;		/* of the register names: x0 */
+	const char *arg_regs;		/* the arguments after FUNC */
+	const char *ret_regs;		/* what a HANDLED call returns */
+	/* The calls the architecture's KVM knows, by name. */
+	const struct kvmtrap_func_name *funcs;
+	unsigned int nr_funcs;
+	/* See kvmtrap_call_valid() and the next ones in libkvmtrap.h. */
+	int (*call_valid)(const struct kvm_trap_query *q);
+	int (*ctx_from_call)(const struct kvm_trap_query *q,
+			     struct kvm_trap_ctx *ctx);
+	uint64_t (*ret_mask)(const struct kvm_trap_ctx *ctx);
+	/* Whether KVM keeps the call to itself, never offered to programs. */
+	bool (*is_arch_range)(uint32_t imm, uint64_t func_id);
+};
+
+extern const struct kvmtrap_arch kvmtrap_arch_arm64;
+
+/* The architecture whose calls are described, named and run. */
+#define KVMTRAP_ARCH (&kvmtrap_arch_arm64)
+
+/* Whether @conduit is one of the architecture's. */
+bool kvmtrap_arch_conduit(uint32_t conduit);
+
+#endif /* __KVMTRAP_ARCH_H */
