@@ -123,7 +123,10 @@ KVM_TESTS := aarch64/hypercalls aarch64/smccc_filter aarch64/psci_test \
 	kvm_binary_stats_test guest_print_test
 
 # Our in-VM selftests: selftests/<name>.c, plus <name>.bpf.c when it has a
-# BPF side (built into <name>.skel.h).
+# BPF side (built into <name>.skel.h).  Code shared by several of them is
+# in selftests/lib/ (not selftests itself), built once and linked in: the
+# kvmtrap_cli_* suites all use lib/kvmtrap_cli_common.c and the policies
+# kvmtrap_cli.bpf.c and kvmtrap_cli_fail.bpf.c.
 SELFTESTS := $(basename $(filter-out %.bpf.c,$(notdir $(wildcard $(TOP)/selftests/*.c))))
 
 .PHONY: libbpf bpftool host-bpftool kvm-selftests tools initramfs selftests
@@ -205,6 +208,9 @@ SKELS := $(patsubst %.bpf.c,$(SELFTESTS_OUT)/%.skel.h,\
 FAIL_OBJS := $(patsubst %.bpf.c,$(SELFTESTS_OUT)/%.bpf.o,\
 	$(filter %_fail.bpf.c,$(notdir $(wildcard $(TOP)/selftests/*.bpf.c))))
 SELFTEST_BINS := $(addprefix $(SELFTESTS_OUT)/,$(SELFTESTS))
+ST_LIB_OUT  := $(SELFTESTS_OUT)/lib
+CLI_TEST_LIB := $(ST_LIB_OUT)/kvmtrap_cli_common.o
+CLI_TEST_BINS := $(filter $(SELFTESTS_OUT)/kvmtrap_cli_%,$(SELFTEST_BINS))
 BENCH_BIN   := $(BENCH_OUT)/kvmtrap_bench
 
 # The policy library (bpf/*.bpf.c): objects for the VM's
@@ -280,8 +286,19 @@ $(SELFTESTS_OUT)/%: $(SELFTESTS_OUT)/%.o $(LIBKVMTRAP_A) $(LIBBPF_A) $(LIBKVM_OB
 	@echo "  LD      $(@F)"
 	$(Q)$(ACC) -static -o $@ $< $(LIBKVM_OBJS) $(LIBKVMTRAP_A) $(ST_LDLIBS)
 
-$(SELFTESTS_OUT) $(BENCH_OUT) $(LOADER_OUT) $(LOADER_OUT)/lib $(LOADER_OUT)/cli \
-		$(HOST_TESTS_OUT) $(POLICY_OUT) $(EXAMPLE_OUT):
+$(ST_LIB_OUT)/%.o: $(TOP)/selftests/lib/%.c $(SKELS) $(LIBBPF_A) | $(ST_LIB_OUT)
+	@echo "  CC      lib/$(@F)"
+	$(Q)$(ACC) $(ST_CFLAGS) -c $< -o $@
+
+# The kvmtrap_cli_* suites: one binary per group of commands, all linked
+# with the test VMM and helpers of lib/kvmtrap_cli_common.c.
+$(CLI_TEST_BINS): $(SELFTESTS_OUT)/%: $(SELFTESTS_OUT)/%.o $(CLI_TEST_LIB) \
+		$(LIBKVMTRAP_A) $(LIBBPF_A) $(LIBKVM_OBJS)
+	@echo "  LD      $(@F)"
+	$(Q)$(ACC) -static -o $@ $< $(CLI_TEST_LIB) $(LIBKVM_OBJS) $(LIBKVMTRAP_A) $(ST_LDLIBS)
+
+$(SELFTESTS_OUT) $(ST_LIB_OUT) $(BENCH_OUT) $(LOADER_OUT) $(LOADER_OUT)/lib \
+		$(LOADER_OUT)/cli $(HOST_TESTS_OUT) $(POLICY_OUT) $(EXAMPLE_OUT):
 	$(Q)mkdir -p $@
 
 # The benchmark: same flags and libraries as the selftests, and libkvmtrap
@@ -297,8 +314,8 @@ $(BENCH_BIN): $(BENCH_OUT)/kvmtrap_bench.o $(LIBKVMTRAP_A) $(LIBBPF_A) $(LIBKVM_
 $(BUSYBOX): $(TOP)/scripts/fetch-busybox.sh
 	$(Q)$(TOP)/scripts/fetch-busybox.sh $(A64)/busybox
 
--include $(wildcard $(SELFTESTS_OUT)/*.d $(BENCH_OUT)/*.d $(LOADER_OUT)/*.d \
-	$(LOADER_OUT)/lib/*.d $(LOADER_OUT)/cli/*.d \
+-include $(wildcard $(SELFTESTS_OUT)/*.d $(ST_LIB_OUT)/*.d $(BENCH_OUT)/*.d \
+	$(LOADER_OUT)/*.d $(LOADER_OUT)/lib/*.d $(LOADER_OUT)/cli/*.d \
 	$(POLICY_OUT)/*.d $(EXAMPLE_OUT)/*.d)
 
 $(INITRAMFS): $(SELFTEST_BINS) $(FAIL_OBJS) $(SELFTEST_OBJS) $(BENCH_BIN) \

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kvmtrap_cli.bpf.c - the policy the kvmtrap CLI selftests (kvmtrap_cli.c)
+ * kvmtrap_cli.bpf.c - the policy the kvmtrap CLI selftests (kvmtrap_cli_*.c)
  * attach, replace, test and trace by path, as a user would:
  * /usr/libexec/kvmtrap/bpf/kvmtrap_cli.bpf.o.  One kvm_trap program, its
  * behaviour chosen with "kvmtrap ... --set KEY=VALUE" on its read-only

@@ -23,7 +23,7 @@
  * and usage errors (exit 2).
  *
  * Running the tools and parsing their --json: kvmtrap_run.h, shared with
- * kvmtrap_cli.c.
+ * the kvmtrap_cli_* suites.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE

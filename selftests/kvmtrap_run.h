@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * kvmtrap_run.h: what the in-VM tests that run the installed tools
- * (kvmtrap_cli, kvmtrap_policies) share: running a command as a user
+ * (kvmtrap_cli_*, kvmtrap_policies) share: running a command as a user
  * runs it (stdout, stderr and exit status collected, killed after a
  * timeout), checking how it ended (one line naming object, errno and
  * fix for errors; usage errors exit 2), reading its text output, and a
@@ -634,8 +634,13 @@ static inline struct jv *jparse_value(struct jp *j, int depth)
 	}
 }
 
-/* The text being checked, for the messages of the accessors below. */
-static const char *json_text;
+/*
+ * The text being checked, for the messages of the accessors below: one
+ * variable in the program (weak, so each file including this header may
+ * define it), as a reply parsed in one file may be checked in another
+ * (selftests/lib/kvmtrap_cli_common.c and the kvmtrap_cli_* suites).
+ */
+const char *json_text __attribute__((weak));
 
 static inline struct jv *json_parse(const char *text)
 {
