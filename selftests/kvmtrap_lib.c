@@ -452,7 +452,7 @@ static int find_ref(const struct kvmtrap_vm_ref *refs, int n, pid_t pid,
 static void test_list_vms(void)
 {
 	struct holder h = holder_start(1);
-	struct kvmtrap_vm_ref refs[64], probe;
+	struct kvmtrap_vm_ref refs[64], probe, *all;
 	char want[32], comm[16];
 	struct lib_env e;
 	int n, i, k;
@@ -490,6 +490,12 @@ static void test_list_vms(void)
 	CHECK(k == n, "with room for 1: %d, expected %d", k, n);
 	k = OK(kvmtrap_list_vms(NULL, 0));
 	CHECK(k == n, "with no room: %d, expected %d", k, n);
+	/* The allocating form: the same entries, in the same order. */
+	k = OK(kvmtrap_list_vms_alloc(&all));
+	CHECK(k == n && !memcmp(all, refs, n * sizeof(*all)),
+	      "kvmtrap_list_vms_alloc(): %d entries, not the %d of kvmtrap_list_vms()",
+	      k, n);
+	free(all);
 	holder_stop(&h);
 	env_free(&e);
 }

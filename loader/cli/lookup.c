@@ -141,28 +141,6 @@ int get_native(const struct kvmtrap_vm *vm,
 	return n;
 }
 
-int get_vms(struct kvmtrap_vm_ref **out)
-{
-	struct kvmtrap_vm_ref *r = NULL;
-	int n, cap = 0;
-
-	for (;;) {
-		n = kvmtrap_list_vms(r, cap);
-		if (n < 0 || n <= cap)
-			break;
-		cap = n + 4;
-		free(r);
-		r = calloc(cap, sizeof(*r));
-		if (!r)
-			return -ENOMEM;
-	}
-	if (n < 0)
-		free(r);
-	else
-		*out = r;
-	return n;
-}
-
 const struct kvmtrap_link_info *
 find_link(const struct kvmtrap_link_info *l, int n, uint32_t id)
 {

@@ -97,7 +97,6 @@ int get_links(const char *vm_name, struct kvmtrap_link_info **out);
 int get_handled(const char *vm_name, struct kvmtrap_handled_entry **out);
 int get_native(const struct kvmtrap_vm *vm,
 	       struct kvmtrap_handled_entry **out);
-int get_vms(struct kvmtrap_vm_ref **out);
 const struct kvmtrap_link_info *
 find_link(const struct kvmtrap_link_info *l, int n, uint32_t id);
 bool vm_dir_exists(const char *vm_name);

@@ -111,7 +111,7 @@ int do_list(int argc, char **argv)
 	if (optind < argc)
 		usage_error("unexpected argument '%s'", argv[optind]);
 
-	nvms = get_vms(&vms);
+	nvms = kvmtrap_list_vms_alloc(&vms);
 	if (nvms < 0)
 		return fail(KVMTRAP_OP_LIST, nvms, "list", "the VMs in /proc");
 	/* Every kvm_trap link once, matched to the VMs by name. */

@@ -43,19 +43,41 @@ static int is_vm_fd(pid_t pid, int fd)
 	return !strcmp(target, KVM_VM_LINK);
 }
 
+/* The counters' names, in binary stats and fdinfo alike. */
+static const char *const stat_names[KVM_TRAP_NR_VERDICTS + 1] = {
+	[KVM_TRAP_PASS]		= "trap_bpf_pass",
+	[KVM_TRAP_HANDLED]	= "trap_bpf_handled",
+	[KVM_TRAP_FORWARD]	= "trap_bpf_forward",
+	[KVM_TRAP_DENY]		= "trap_bpf_deny",
+	[KVM_TRAP_UNDEF]	= "trap_bpf_undef",
+	[KVM_TRAP_NR_VERDICTS]	= "trap_bpf_forward_refused",
+};
+
+#define ALL_STATS ((1U << (KVM_TRAP_NR_VERDICTS + 1)) - 1)
+
+static uint64_t *stat_slot(struct kvmtrap_stats *st, unsigned int j)
+{
+	return j < KVM_TRAP_NR_VERDICTS ? &st->verdict[j] : &st->forward_refused;
+}
+
+/* What the VM fd's fdinfo says; each part may be missing (older kernels). */
+struct vm_fdinfo {
+	char name[KVMTRAP_VM_NAME_LEN];	/* "vm:", "" without it */
+	int forward;			/* "trap_forward:", -1 without it */
+	struct kvmtrap_stats stats;	/* "trap_bpf_*:" */
+	unsigned int stats_found;	/* a bit per stat_names[] entry */
+};
+
 /*
- * What /proc/<pid>/fdinfo/<fd> (pid 0: self) tells of a VM fd: KVM's name
- * of the VM, its "vm:" line, "<creator pid>-<fd number there>" as in
- * /sys/kernel/debug/kvm (-ENOENT without it; @name may be NULL); and its
- * "trap_forward:" line into *@forward (when not NULL): 1 when the VMM
- * accepts forwards, 0 when not, -1 without the line.
+ * /proc/<pid>/fdinfo/<fd> (pid 0: self) of a VM fd: KVM's name of the VM
+ * ("<creator pid>-<fd number there>", the creator's pid as the reader's
+ * namespace sees it), whether the VMM accepts forwards, and the counters.
  */
-static int read_vm_fdinfo(pid_t pid, int fd, char *name, size_t len,
-			  int *forward)
+static int read_vm_fdinfo(pid_t pid, int fd, struct vm_fdinfo *fi)
 {
 	char path[64], line[128];
-	unsigned int vpid, vfd, fwd;
-	int err = -ENOENT;
+	unsigned int vpid, vfd, fwd, j;
+	unsigned long long n;
 	FILE *f;
 
 	if (pid)
@@ -65,25 +87,26 @@ static int read_vm_fdinfo(pid_t pid, int fd, char *name, size_t len,
 	f = fopen(path, "re");
 	if (!f)
 		return -errno;
-	if (forward)
-		*forward = -1;
+	memset(fi, 0, sizeof(*fi));
+	fi->forward = -1;
 	while (fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
+
 		if (sscanf(line, "vm: %u-%u", &vpid, &vfd) == 2) {
-			if (name)
-				snprintf(name, len, "%u-%u", vpid, vfd);
-			err = 0;
-		} else if (forward &&
-			   sscanf(line, "trap_forward: %u", &fwd) == 1) {
-			*forward = !!fwd;
+			snprintf(fi->name, sizeof(fi->name), "%u-%u", vpid, vfd);
+		} else if (sscanf(line, "trap_forward: %u", &fwd) == 1) {
+			fi->forward = !!fwd;
+		} else if (colon && sscanf(colon + 1, "%llu", &n) == 1) {
+			*colon = '\0';
+			for (j = 0; j <= KVM_TRAP_NR_VERDICTS; j++)
+				if (!strcmp(line, stat_names[j])) {
+					*stat_slot(&fi->stats, j) = n;
+					fi->stats_found |= 1U << j;
+				}
 		}
 	}
 	fclose(f);
-	return err;
-}
-
-static int read_vm_name(pid_t pid, int fd, char *name, size_t len)
-{
-	return read_vm_fdinfo(pid, fd, name, len, NULL);
+	return 0;
 }
 
 /*
@@ -110,6 +133,7 @@ static int has_trap_bpf(int vm_fd)
 static int vm_init(int fd, bool owned, pid_t holder, int holder_fd,
 		   struct kvmtrap_vm **out)
 {
+	struct vm_fdinfo fi;
 	struct kvmtrap_vm *vm;
 	int r;
 
@@ -134,7 +158,9 @@ static int vm_init(int fd, bool owned, pid_t holder, int holder_fd,
 	 * number are KVM's name whenever the holder created the VM, the
 	 * usual case of a VMM.
 	 */
-	if (read_vm_name(0, fd, vm->name, sizeof(vm->name)))
+	if (!read_vm_fdinfo(0, fd, &fi) && fi.name[0])
+		memcpy(vm->name, fi.name, sizeof(vm->name));
+	else
 		snprintf(vm->name, sizeof(vm->name), "%d-%d", holder,
 			 holder_fd);
 	*out = vm;
@@ -244,13 +270,14 @@ int kvmtrap_vm_accept_forwards(struct kvmtrap_vm *vm)
 
 int kvmtrap_vm_forwards(const struct kvmtrap_vm *vm)
 {
-	int forward, err;
+	struct vm_fdinfo fi;
+	int err;
 
-	err = read_vm_fdinfo(0, vm->fd, NULL, 0, &forward);
-	if (err && err != -ENOENT)
+	err = read_vm_fdinfo(0, vm->fd, &fi);
+	if (err)
 		return err;
 	/* A kernel without the line has no opt-in, and no refusal. */
-	return forward < 0 ? -EOPNOTSUPP : forward;
+	return fi.forward < 0 ? -EOPNOTSUPP : fi.forward;
 }
 
 /* ---- Every VM fd on the host ---- */
@@ -283,6 +310,7 @@ static void read_comm(pid_t pid, char *comm, size_t len)
 static int scan_pid(pid_t pid, struct kvmtrap_vm_ref **refs, int *n,
 		    int *cap)
 {
+	struct vm_fdinfo fi;
 	struct dirent *de;
 	char path[64];
 	DIR *d;
@@ -314,24 +342,23 @@ static int scan_pid(pid_t pid, struct kvmtrap_vm_ref **refs, int *n,
 		r->pid = pid;
 		r->fd = fd;
 		r->forwards = -1;
-		if (read_vm_fdinfo(pid, fd, r->name, sizeof(r->name),
-				   &r->forwards))
-			r->name[0] = '\0';
+		if (!read_vm_fdinfo(pid, fd, &fi)) {
+			memcpy(r->name, fi.name, sizeof(r->name));
+			r->forwards = fi.forward;
+		}
 		read_comm(pid, r->comm, sizeof(r->comm));
 	}
 	closedir(d);
 	return 0;
 }
 
-int kvmtrap_list_vms(struct kvmtrap_vm_ref *refs, int max)
+int kvmtrap_list_vms_alloc(struct kvmtrap_vm_ref **out)
 {
 	struct kvmtrap_vm_ref *all = NULL;
 	int n = 0, cap = 0, err = 0;
 	struct dirent *de;
 	DIR *proc;
 
-	if (max < 0 || (max && !refs))
-		return -EINVAL;
 	proc = opendir("/proc");
 	if (!proc)
 		return -errno;
@@ -346,70 +373,38 @@ int kvmtrap_list_vms(struct kvmtrap_vm_ref *refs, int max)
 			break;
 	}
 	closedir(proc);
-	if (!err) {
-		if (n)
-			qsort(all, n, sizeof(*all), ref_cmp);
-		if (max)
-			memcpy(refs, all, (n < max ? n : max) * sizeof(*all));
-		err = n;
+	if (err) {
+		free(all);
+		return err;
 	}
+	if (n)
+		qsort(all, n, sizeof(*all), ref_cmp);
+	*out = all;
+	return n;
+}
+
+int kvmtrap_list_vms(struct kvmtrap_vm_ref *refs, int max)
+{
+	struct kvmtrap_vm_ref *all = NULL;
+	int n;
+
+	if (max < 0 || (max && !refs))
+		return -EINVAL;
+	n = kvmtrap_list_vms_alloc(&all);
+	if (n > 0 && max)
+		memcpy(refs, all, (n < max ? n : max) * sizeof(*all));
 	free(all);
-	return err;
+	return n;
 }
 
 /* ---- Statistics ---- */
-
-static const char *const stat_names[KVM_TRAP_NR_VERDICTS + 1] = {
-	[KVM_TRAP_PASS]		= "trap_bpf_pass",
-	[KVM_TRAP_HANDLED]	= "trap_bpf_handled",
-	[KVM_TRAP_FORWARD]	= "trap_bpf_forward",
-	[KVM_TRAP_DENY]		= "trap_bpf_deny",
-	[KVM_TRAP_UNDEF]	= "trap_bpf_undef",
-	[KVM_TRAP_NR_VERDICTS]	= "trap_bpf_forward_refused",
-};
-
-/*
- * The same counters from the VM fd's fdinfo, for a VM of another process:
- * KVM_GET_STATS_FD is a VM ioctl, refused there, and KVM's debugfs names
- * the VM by its init-namespace pid, unknown inside a child pid namespace.
- */
-static int fdinfo_stats(const struct kvmtrap_vm *vm, struct kvmtrap_stats *st)
-{
-	unsigned int found = 0, j;
-	unsigned long long n;
-	char path[64], line[128];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", vm->fd);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	memset(st, 0, sizeof(*st));
-	while (fgets(line, sizeof(line), f)) {
-		char *colon = strchr(line, ':');
-
-		if (!colon || sscanf(colon + 1, "%llu", &n) != 1)
-			continue;
-		*colon = 0;
-		for (j = 0; j <= KVM_TRAP_NR_VERDICTS; j++) {
-			if (strcmp(line, stat_names[j]))
-				continue;
-			if (j < KVM_TRAP_NR_VERDICTS)
-				st->verdict[j] = n;
-			else
-				st->forward_refused = n;
-			found |= 1U << j;
-		}
-	}
-	fclose(f);
-	return found == (1U << (KVM_TRAP_NR_VERDICTS + 1)) - 1 ? 0 : -EOPNOTSUPP;
-}
 
 int kvmtrap_vm_stats(const struct kvmtrap_vm *vm, struct kvmtrap_stats *out)
 {
 	struct kvmtrap_stats stats, *st = &stats;
 	struct kvm_stats_header h;
 	struct kvm_stats_desc *d;
+	struct vm_fdinfo fi;
 	unsigned int found = 0, i, j;
 	size_t dsz;
 	char *descs = NULL;
@@ -420,10 +415,18 @@ int kvmtrap_vm_stats(const struct kvmtrap_vm *vm, struct kvmtrap_stats *out)
 	if (sfd < 0) {
 		if (errno != EIO)
 			return -errno;
-		err = fdinfo_stats(vm, st);
-		if (!err)
-			*out = *st;
-		return err;
+		/*
+		 * Another process's VM: its fd's fdinfo has the same counters
+		 * (KVM's debugfs names the VM by the init-namespace pid,
+		 * unknown inside a child pid namespace).
+		 */
+		err = read_vm_fdinfo(0, vm->fd, &fi);
+		if (err)
+			return err;
+		if (fi.stats_found != ALL_STATS)
+			return -EOPNOTSUPP;
+		*out = fi.stats;
+		return 0;
 	}
 	if (pread(sfd, &h, sizeof(h), 0) != sizeof(h)) {
 		err = -EIO;
@@ -444,8 +447,7 @@ int kvmtrap_vm_stats(const struct kvmtrap_vm *vm, struct kvmtrap_stats *out)
 	for (i = 0; i < h.num_desc; i++) {
 		d = (struct kvm_stats_desc *)(descs + i * dsz);
 		for (j = 0; j <= KVM_TRAP_NR_VERDICTS; j++) {
-			uint64_t *v = j < KVM_TRAP_NR_VERDICTS ?
-				      &st->verdict[j] : &st->forward_refused;
+			uint64_t *v = stat_slot(st, j);
 
 			if (strncmp(d->name, stat_names[j], h.name_size))
 				continue;
@@ -458,7 +460,7 @@ int kvmtrap_vm_stats(const struct kvmtrap_vm *vm, struct kvmtrap_stats *out)
 		}
 	}
 	/* A kernel without kvmtrap's counters has none of them. */
-	err = found == (1U << (KVM_TRAP_NR_VERDICTS + 1)) - 1 ? 0 : -EOPNOTSUPP;
+	err = found == ALL_STATS ? 0 : -EOPNOTSUPP;
 	if (!err)
 		*out = *st;
 out:

@@ -120,6 +120,12 @@ struct kvmtrap_vm_ref {
  */
 int kvmtrap_list_vms(struct kvmtrap_vm_ref *refs, int max);
 
+/*
+ * The same list, all of it, in one malloc()ed array (NULL when there are
+ * none) that the caller free()s: no second call when VMs come and go.
+ */
+int kvmtrap_list_vms_alloc(struct kvmtrap_vm_ref **refs);
+
 /* Per-verdict counts from KVM's binary statistics of the VM. */
 struct kvmtrap_stats {
 	uint64_t verdict[KVM_TRAP_NR_VERDICTS];	/* trap_bpf_<verdict> */

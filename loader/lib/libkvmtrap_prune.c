@@ -55,23 +55,11 @@ static struct kvmtrap_stale_pin *pin_add(struct pin_list *l)
 static int live_vm_names(struct kvmtrap_vm_ref **out)
 {
 	struct kvmtrap_vm_ref *r = NULL;
-	int n, cap = 0, i;
+	int n, i;
 
-	/* VMs may come and go between the calls: retry until it fits. */
-	for (;;) {
-		n = kvmtrap_list_vms(r, cap);
-		if (n < 0 || n <= cap)
-			break;
-		cap = n + 4;
-		free(r);
-		r = calloc(cap, sizeof(*r));
-		if (!r)
-			return -ENOMEM;
-	}
-	if (n < 0) {
-		free(r);
+	n = kvmtrap_list_vms_alloc(&r);
+	if (n < 0)
 		return n;
-	}
 	/* Without the fdinfo "vm:" line, the holder's name (its creator's). */
 	for (i = 0; i < n; i++)
 		if (!r[i].name[0])
