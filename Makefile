@@ -31,15 +31,16 @@ ACC      := $(CROSS)gcc
 CLANG    := clang-16
 LLVM_STRIP := llvm-strip-16
 
+KCONFIGS := $(TOP)/kernel/configs
 ifeq ($(KFLAVOUR),default)
 KOBJ     := $(B)/kernel-arm64
-KFRAGS   := $(TOP)/kernel/configs/arm64.config
+KFRAGS   := $(KCONFIGS)/common.config $(KCONFIGS)/arm64.config
 else ifeq ($(KFLAVOUR),debug)
 KOBJ     := $(B)/kernel-arm64-debug
-KFRAGS   := $(TOP)/kernel/configs/arm64.config $(TOP)/kernel/configs/debug.config
+KFRAGS   := $(KCONFIGS)/common.config $(KCONFIGS)/arm64.config $(KCONFIGS)/debug.config
 else ifeq ($(KFLAVOUR),rt)
 KOBJ     := $(B)/kernel-arm64-rt
-KFRAGS   := $(TOP)/kernel/configs/arm64.config $(TOP)/kernel/configs/rt.config
+KFRAGS   := $(KCONFIGS)/common.config $(KCONFIGS)/arm64.config $(KCONFIGS)/rt.config
 # Upstream's set_memory_region_test adds 32767 memslots, each waiting for
 # an SRCU grace period; on PREEMPT_RT under emulation that takes about 10
 # minutes (measured; a few seconds on the default kernel), so this flavour
@@ -87,7 +88,8 @@ kernel: tree
 kernel-base: tree
 	$(Q)$(TOP)/scripts/kernel-tree.sh --pristine $(KSRC) $(KSRC_BASE)
 	$(Q)mkdir -p $(KOBJ_BASE)
-	$(Q)grep -v KVM_TRAP $(TOP)/kernel/configs/arm64.config >$(KOBJ_BASE)/base.config.tmp
+	$(Q)cat $(KCONFIGS)/common.config $(KCONFIGS)/arm64.config | \
+		grep -v KVM_TRAP >$(KOBJ_BASE)/base.config.tmp
 	$(Q)cmp -s $(KOBJ_BASE)/base.config.tmp $(KOBJ_BASE)/base.config || \
 		mv $(KOBJ_BASE)/base.config.tmp $(KOBJ_BASE)/base.config
 	$(Q)rm -f $(KOBJ_BASE)/base.config.tmp

@@ -16,11 +16,18 @@ host_pkgs=(
 	clang-16 llvm-16 lld-16
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 	qemu-system-arm ipxe-qemu
+	gcc-powerpc64le-linux-gnu libc6-dev-ppc64el-cross
+	qemu-system-ppc
 )
 # arm64 static userspace: libbpf/bpftool link these.  (busybox-static:arm64,
 # the VM's shell, is unpacked into build/ by fetch-busybox.sh, not installed.)
 arm64_pkgs=(
 	libelf-dev:arm64 zlib1g-dev:arm64 libzstd-dev:arm64
+)
+# The same for the ppc64le (POWER) userspace; busybox-static:ppc64el the same
+# way as arm64's.
+ppc64el_pkgs=(
+	libelf-dev:ppc64el zlib1g-dev:ppc64el libzstd-dev:ppc64el
 )
 
 # A package counts for the host when installed for the native architecture
@@ -42,19 +49,21 @@ missing() {
 sudo=
 [ "$(id -u)" = 0 ] || sudo=sudo
 
-need=$(missing "${host_pkgs[@]}" "${arm64_pkgs[@]}")
+need=$(missing "${host_pkgs[@]}" "${arm64_pkgs[@]}" "${ppc64el_pkgs[@]}")
 [ -n "$need" ] || exit 0
 
 echo "  DEPS    installing: $(echo $need)"
-if ! dpkg --print-foreign-architectures | grep -qx arm64; then
-	$sudo dpkg --add-architecture arm64
-fi
+for arch in arm64 ppc64el; do
+	if ! dpkg --print-foreign-architectures | grep -qx $arch; then
+		$sudo dpkg --add-architecture $arch
+	fi
+done
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -q
 # shellcheck disable=SC2086
 $sudo apt-get install -y -q --no-install-recommends $need
 
-need=$(missing "${host_pkgs[@]}" "${arm64_pkgs[@]}")
+need=$(missing "${host_pkgs[@]}" "${arm64_pkgs[@]}" "${ppc64el_pkgs[@]}")
 if [ -n "$need" ]; then
 	echo "deps: still missing after apt-get install: $need" >&2
 	exit 1

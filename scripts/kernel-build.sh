@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Configure and build the arm64 test kernel out of tree.
+# Configure and build a test kernel (arm64 or ppc64le) out of tree.
 #
 # The config is allnoconfig plus our fragments.  It is regenerated only when a
 # fragment changes, so that an incremental build after touching one source
@@ -10,7 +10,8 @@
 # Kconfig dropped (unmet dependency, renamed symbol) stops the build here.
 #
 # usage: kernel-build.sh SRCDIR OBJDIR FRAGMENT...
-# env:   CROSS_COMPILE, KCC (compiler; default: ccache + cross gcc), JOBS, V
+# env:   KARCH (arm64, default, or ppc64le), CROSS_COMPILE, KCC (compiler;
+#        default: ccache + cross gcc), JOBS, V
 set -euo pipefail
 
 src=${1:?usage: kernel-build.sh SRCDIR OBJDIR FRAGMENT...}
@@ -19,7 +20,16 @@ shift 2
 frags=("$@")
 [ ${#frags[@]} -gt 0 ] || { echo "kernel-build: no config fragment" >&2; exit 1; }
 
-cross=${CROSS_COMPILE:-aarch64-linux-gnu-}
+# The kernel's ARCH, the cross compiler and what QEMU boots: arm64's
+# Image; POWER's vmlinux, an ELF that QEMU loads on pseries and powernv
+# alike (the debug sections are not loaded).
+case ${KARCH:-arm64} in
+arm64) karch=arm64 cross=${CROSS_COMPILE:-aarch64-linux-gnu-}
+	target=Image image=arch/arm64/boot/Image ;;
+ppc64le) karch=powerpc cross=${CROSS_COMPILE:-powerpc64le-linux-gnu-}
+	target=vmlinux image=vmlinux ;;
+*) echo "kernel-build: KARCH must be arm64 or ppc64le, not '$KARCH'" >&2; exit 1 ;;
+esac
 # Decided here, after deps.sh ran, so a first build on a fresh machine uses
 # the same compiler command as the next ones (a changed CC rebuilds all).
 if [ -z "${KCC:-}" ] && command -v ccache >/dev/null; then
@@ -40,7 +50,7 @@ obj=$(cd "$obj" && pwd)
 kcflags="-falign-jumps=4 -falign-loops=4 -falign-labels=4"
 
 kmake() {
-	make --no-print-directory -C "$src" O="$obj" ARCH=arm64 CROSS_COMPILE="$cross" CC="$kcc" \
+	make --no-print-directory -C "$src" O="$obj" ARCH=$karch CROSS_COMPILE="$cross" CC="$kcc" \
 		KCFLAGS="$kcflags" \
 		KBUILD_BUILD_USER=kvmtrap KBUILD_BUILD_HOST=kvmtrap LOCALVERSION= \
 		-j"$jobs" ${V:+V=$V} "$@"
@@ -88,7 +98,7 @@ if [ ! -f "$obj/.config" ] || [ "$(cat "$obj/.kvmtrap-config" 2>/dev/null)" != "
 	echo "$want" >"$obj/.kvmtrap-config"
 fi
 
-kmake Image
+kmake $target
 # Kbuild re-resolves .config when a patch or a new tree changes Kconfig;
 # check again after every build, not only after a fresh config.
 if ! check_config; then
@@ -102,4 +112,4 @@ ver=$(kmake -s kernelversion)
 rel=$(kmake -s kernelrelease)
 pkg=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || echo unknown)
 echo "$ver $rel $pkg" >"$obj/kvmtrap-version"
-echo "  KERNEL  Linux $ver ($rel, Debian linux-source-6.12 $pkg): $obj/arch/arm64/boot/Image"
+echo "  KERNEL  Linux $ver ($rel, Debian linux-source-6.12 $pkg): $obj/$image"

@@ -47,10 +47,12 @@ enum kvm_trap_conduit {
 };
 
 /* struct kvm_trap_ctx::flags */
-#define KVM_TRAP_F_AARCH32	(1U << 0)	/* the guest runs AArch32 */
-#define KVM_TRAP_F_SMC32	(1U << 1)	/* SMC32/HVC32 convention */
+/* The caller runs in a 32-bit mode: AArch32 (arm64), MSR[SF]=0 (POWER). */
+#define KVM_TRAP_F_32BIT	(1U << 0)
+#define KVM_TRAP_F_AARCH32	KVM_TRAP_F_32BIT	/* its arm64 name */
+#define KVM_TRAP_F_SMC32	(1U << 1)	/* arm64 SMC32/HVC32 convention */
 #define KVM_TRAP_F_QUERY	(1U << 2)	/* a dry run: no side effects */
-#define KVM_TRAP_F_ALL		(KVM_TRAP_F_AARCH32 | KVM_TRAP_F_SMC32 | \
+#define KVM_TRAP_F_ALL		(KVM_TRAP_F_32BIT | KVM_TRAP_F_SMC32 | \
 				 KVM_TRAP_F_QUERY)
 
 #define KVM_TRAP_NR_ARGS	9
@@ -67,7 +69,8 @@ enum kvm_trap_conduit {
  * preset to { SMCCC_RET_NOT_SUPPORTED, 0, 0, 0, ... }.
  *
  * POWER: func_id is the hcall number (r3), args[] are r4..r12 and ret[]
- * are r3..r12.
+ * are r3..r12, all 64 bits whatever MSR[SF] (KVM_TRAP_F_32BIT).  ret[] is
+ * preset to { H_FUNCTION, 0, ... }.
  */
 struct kvm_trap_ctx {
 	__u32 conduit;			/* enum kvm_trap_conduit */
@@ -106,6 +109,12 @@ enum kvm_trap_verdict {
  * run->hypercall.ret_regs[] instead of leaving the registers as they are.
  */
 #define KVM_HYPERCALL_EXIT_RET_REGS	(1ULL << 32)
+
+/*
+ * POWER: run->papr_hcall.flags of a KVM_EXIT_PAPR_HCALL exit, zero for
+ * the exits KVM made before kvmtrap.
+ */
+#define KVM_PAPR_HCALL_EXIT_BPF		(1ULL << 0)	/* a program forwarded it */
 
 /*
  * KVM_TRAP_QUERY (VM ioctl, arm64): run the whole decision for a described

@@ -32,6 +32,8 @@
 static DEFINE_MUTEX(kvm_trap_mutex);
 static unsigned int kvm_trap_nr_links;
 DEFINE_STATIC_KEY_FALSE(kvm_trap_bpf_key);
+/* Tested by the hcall paths of POWER's kvm-hv and kvm-pr modules. */
+EXPORT_SYMBOL_GPL(kvm_trap_bpf_key);
 
 static struct kvm_trap_link *to_trap_link(const struct bpf_link *link)
 {
