@@ -5,10 +5,10 @@
  * the names of its calls, how the user writes a call and its registers,
  * and how KVM builds a program's context from a described call.
  *
- * arm64 (SMCCC over HVC and SMC, kvmtrap_arch_arm64.c) is the only one.
- * A second one (POWER, PAPR hcalls) is a new instance of the table and the
- * choice of KVMTRAP_ARCH below.  What still speaks arm64 outside the
- * table: the CLI's help texts and its --aarch32 option.
+ * arm64 (SMCCC over HVC and SMC, kvmtrap_arch_arm64.c) and POWER (PAPR
+ * hcalls over sc 1, kvmtrap_arch_ppc64.c); KVMTRAP_ARCH below is the one
+ * of the machine the code is built for.  What still speaks arm64 outside
+ * the table: the CLI's help texts and its --aarch32 option.
  */
 #ifndef __KVMTRAP_ARCH_H
 #define __KVMTRAP_ARCH_H
@@ -51,9 +51,18 @@ struct kvmtrap_arch {
 };
 
 extern const struct kvmtrap_arch kvmtrap_arch_arm64;
+extern const struct kvmtrap_arch kvmtrap_arch_ppc64;
 
-/* The architecture whose calls are described, named and run. */
+/*
+ * The architecture whose calls are described, named and run: the one the
+ * library runs on (the host unit tests, built for the build machine, test
+ * arm64's).
+ */
+#if defined(__powerpc64__)
+#define KVMTRAP_ARCH (&kvmtrap_arch_ppc64)
+#else
 #define KVMTRAP_ARCH (&kvmtrap_arch_arm64)
+#endif
 
 /* Whether @conduit is one of the architecture's. */
 bool kvmtrap_arch_conduit(uint32_t conduit);
