@@ -35,7 +35,8 @@ static struct kvm_trap_query kt_query_of(const struct kt_call *c)
 		.imm = c->imm,
 	};
 
-	memcpy(q.regs, c->x, sizeof(q.regs));
+	/* x0..x7; regs[8..9] stay 0 on arm64 */
+	memcpy(q.regs, c->x, sizeof(c->x));
 	return q;
 }
 

@@ -423,7 +423,8 @@ static int query_calls(struct vm *vm, const struct script *s)
 		memset(q, 0, sizeof(*q));
 		q->conduit = s->calls[n].conduit;
 		q->imm = s->calls[n].imm;
-		memcpy(q->regs, s->calls[n].x, sizeof(q->regs));
+		/* x0..x7; regs[8..9] stay 0 */
+		memcpy(q->regs, s->calls[n].x, sizeof(s->calls[n].x));
 		err = kvmtrap_query(vm->kt, q);
 		if (err) {
 			err_msg("KVM_TRAP_QUERY for \"%s\": %s",

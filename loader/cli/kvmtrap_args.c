@@ -246,9 +246,9 @@ int kvmtrap_parse_call(int argc, char *const argv[], struct kvmtrap_call *call,
 	}
 	i++;
 
-	if (argc - i > KVMTRAP_CALL_MAX_ARGS) {
-		set_err(err, errlen, "too many arguments: at most %d (%s)",
-			KVMTRAP_CALL_MAX_ARGS, KVMTRAP_ARCH->arg_regs);
+	if (argc - i > (int)KVMTRAP_ARCH->nr_args) {
+		set_err(err, errlen, "too many arguments: at most %u (%s)",
+			KVMTRAP_ARCH->nr_args, KVMTRAP_ARCH->arg_regs);
 		return -EINVAL;
 	}
 	for (; i < argc; i++) {
@@ -411,7 +411,8 @@ int kvmtrap_parse_rule(int argc, char *const argv[], bool with_verdict,
 		if (r) {
 			set_err(err, errlen,
 				"bad value '%s' for %s%d: expected a number (decimal or 0x hex) up to 0xffffffffffffffff",
-				argv[i], KVMTRAP_ARCH->reg_prefix, n);
+				argv[i], KVMTRAP_ARCH->reg_prefix,
+				(int)KVMTRAP_ARCH->reg_first + n);
 			return -EINVAL;
 		}
 	}

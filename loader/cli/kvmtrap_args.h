@@ -71,14 +71,15 @@ int kvmtrap_parse_set(const char *arg, struct kvmtrap_setting *set,
 
 /* ---- The call: hvc|smc [#IMM] FUNC [ARG...] --------------------------- */
 
-#define KVMTRAP_CALL_MAX_ARGS	7	/* x1..x7 */
+/* The most of any architecture (POWER's r4..r12); arm64 takes x1..x7. */
+#define KVMTRAP_CALL_MAX_ARGS	9
 
 struct kvmtrap_call {
-	uint32_t conduit;		/* KVM_TRAP_CONDUIT_HVC or _SMC */
-	uint32_t imm;			/* 0..0xffff */
-	uint64_t func_id;		/* x0 */
+	uint32_t conduit;		/* KVM_TRAP_CONDUIT_* */
+	uint32_t imm;			/* 0..0xffff (arm64) */
+	uint64_t func_id;		/* x0, r3 */
 	unsigned int nr_args;
-	uint64_t args[KVMTRAP_CALL_MAX_ARGS];	/* x1..x7, the rest 0 */
+	uint64_t args[KVMTRAP_CALL_MAX_ARGS];	/* x1..x7, r4..r12; the rest 0 */
 };
 
 /* @argv[0..@argc-1]: the words of the call, as on the command line. */

@@ -36,8 +36,11 @@ struct kvmtrap_arch {
 	/* What FUNC may be besides a number, for errors. */
 	const char *func_what;
 	const char *reg_prefix;		/* of the register names: x0 */
+	unsigned int reg_first;		/* the number of FUNC's register */
 	const char *arg_regs;		/* the arguments after FUNC */
+	unsigned int nr_args;		/* how many there are, at most */
 	const char *ret_regs;		/* what a HANDLED call returns */
+	unsigned int nr_ret;		/* how many registers that is */
 	/* The calls the architecture's KVM knows, by name. */
 	const struct kvmtrap_func_name *funcs;
 	unsigned int nr_funcs;

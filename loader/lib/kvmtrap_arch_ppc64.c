@@ -117,9 +117,9 @@ static int ppc64_ctx_from_call(const struct kvm_trap_query *q,
 	ctx->conduit = q->conduit;
 	ctx->func_id = q->regs[0];
 	ctx->vcpu_id = q->vcpu_id;
-	/* r4.. as far as the query carries them */
-	for (i = 1; i < ARRAY_SIZE(q->regs) && i <= KVM_TRAP_NR_ARGS; i++)
-		ctx->args[i - 1] = q->regs[i];
+	/* r4..r12 */
+	for (i = 0; i < KVM_TRAP_NR_ARGS; i++)
+		ctx->args[i] = q->regs[i + 1];
 	ctx->ret[0] = H_FUNCTION;
 	return 0;
 }
@@ -150,8 +150,11 @@ const struct kvmtrap_arch kvmtrap_arch_ppc64 = {
 	.imm_max		= 0,
 	.func_what		= "a PAPR hcall name (e.g. H_RANDOM)",
 	.reg_prefix		= "r",
+	.reg_first		= 3,
 	.arg_regs		= "r4..r12",
+	.nr_args		= 9,
 	.ret_regs		= "r3..r12",
+	.nr_ret			= 10,
 	.funcs			= ppc64_funcs,
 	.nr_funcs		= ARRAY_SIZE(ppc64_funcs),
 	.call_valid		= ppc64_call_valid,

@@ -59,7 +59,7 @@ static void check_probe(struct ppc_vcpu *vcpu)
 	regs.gpr[28] = GUEST_FP_GPA;
 	ppc_set_regs(vcpu, &regs);
 
-	r = ppc_fp_probe(vcpu->fd, RUNS, in, out);
+	r = ppc_fp_probe(vcpu->fd, RUNS, in, out, KVM_RUN);
 	PPC_ASSERT(r == 0, "KVM_RUN failed: %ld", r);
 	PPC_ASSERT_EQ(vcpu->run->exit_reason, KVM_EXIT_PAPR_HCALL);
 	for (i = 0; i < PPC_FP_PROBE_WORDS; i++) {

@@ -117,60 +117,76 @@ enum kvm_trap_verdict {
 #define KVM_PAPR_HCALL_EXIT_BPF		(1ULL << 0)	/* a program forwarded it */
 
 /*
- * KVM_TRAP_QUERY (VM ioctl, arm64): run the whole decision for a described
+ * KVM_TRAP_QUERY (VM ioctl): run the whole decision for a described
  * call, as if a vCPU of the VM made it, without a vCPU and without side
  * effects: programs see KVM_TRAP_F_QUERY and their verdicts are not
  * counted.  See Documentation/kvm-trap-api.rst.
  */
-#define KVM_TRAP_QUERY_AARCH32	(1U << 0)	/* the caller runs AArch32 */
+/* struct kvm_trap_query::flags: the caller runs AArch32, or MSR[SF] = 0 */
+#define KVM_TRAP_QUERY_32BIT	(1U << 0)
+#define KVM_TRAP_QUERY_AARCH32	KVM_TRAP_QUERY_32BIT	/* its arm64 name */
 
 /* Which step of the decision settled the call (struct kvm_trap_query). */
 enum kvm_trap_stage {
 	KVM_TRAP_STAGE_FILTER	= 1,	/* the SMCCC filter: DENY or FORWARD */
 	KVM_TRAP_STAGE_NATIVE	= 2,	/* a KVM service: HANDLED */
 	KVM_TRAP_STAGE_BPF	= 3,	/* the program of link_id */
-	KVM_TRAP_STAGE_DEFAULT	= 4,	/* nobody: the call fails (DENY) */
+	/* nobody: the call fails (arm64: DENY) or exits (POWER: FORWARD) */
+	KVM_TRAP_STAGE_DEFAULT	= 4,
 };
 
 /* struct kvm_trap_query::out_flags */
-#define KVM_TRAP_QUERY_RET	(1U << 0)	/* ret[] is what x0..x3 get */
+/* ret[] is what the registers get: x0..x3 (arm64), r3..r12 (POWER) */
+#define KVM_TRAP_QUERY_RET	(1U << 0)
 #define KVM_TRAP_QUERY_EL2	(1U << 1)	/* answered at EL2, before KVM */
 /*
  * The deciding program returned FORWARD, which this VM does not accept
  * (no KVM_TRAP_ENABLE_FORWARD): verdict is DENY, what the guest gets.
  */
 #define KVM_TRAP_QUERY_REFUSED	(1U << 2)
+/*
+ * POWER, STAGE_NATIVE: KVM may hand the hcall to the VMM instead of
+ * answering it (H_TOO_HARD and the like); it never reaches the programs.
+ */
+#define KVM_TRAP_QUERY_PUNT	(1U << 3)
+
+/* The caller's registers and the answer's (struct kvm_trap_query) */
+#define KVM_TRAP_QUERY_NR_REGS	10
 
 struct kvm_trap_query {
 	/* in */
-	__u32 conduit;			/* KVM_TRAP_CONDUIT_HVC or _SMC */
-	__u32 flags;			/* KVM_TRAP_QUERY_AARCH32 */
+	__u32 conduit;			/* enum kvm_trap_conduit */
+	__u32 flags;			/* KVM_TRAP_QUERY_32BIT */
 	/* immediate: HVC and A64 SMC 0..0xffff; an A32 SMC has none (0) */
 	__u32 imm;
 	__u32 vcpu_id;			/* what the programs see as vcpu_id */
-	__u64 regs[8];			/* x0..x7 of the caller */
+	/* arm64: x0..x7, regs[8..9] zero; POWER: r3..r12 */
+	__u64 regs[KVM_TRAP_QUERY_NR_REGS];
 	/* out: must be zero on entry */
 	__u32 stage;			/* enum kvm_trap_stage */
 	__u32 verdict;			/* enum kvm_trap_verdict */
 	__u32 link_id;			/* STAGE_BPF: the deciding link */
 	__u32 prog_id;			/* STAGE_BPF: its program */
-	__u32 out_flags;		/* KVM_TRAP_QUERY_RET, _EL2 */
+	__u32 out_flags;		/* KVM_TRAP_QUERY_* */
 	__u32 pad;
-	__u64 ret[4];			/* x0..x3 after the call */
+	/* after the call: arm64 x0..x3, ret[4..9] zero; POWER r3..r12 */
+	__u64 ret[KVM_TRAP_QUERY_NR_REGS];
 };
 
 /*
- * KVM_TRAP_NATIVE_LIST (VM ioctl, arm64): the calls KVM itself answers for
- * this VM, after its SMCCC filter and firmware feature bitmaps, as ranges
- * of function IDs per conduit.  Ranges never overlap and come sorted by
- * conduit, then function ID.
+ * KVM_TRAP_NATIVE_LIST (VM ioctl): the calls KVM itself answers for this
+ * VM, as ranges of function IDs per conduit: on arm64 after its SMCCC
+ * filter and firmware feature bitmaps, on POWER after its hcall enable
+ * bitmap.  Ranges never overlap and come sorted by conduit, then function
+ * ID.  A PAPR range holds the hcall numbers first, first + 4, ... last.
  */
 #define KVM_TRAP_RANGE_EL2	(1U << 0)	/* answered at EL2, before KVM */
+#define KVM_TRAP_RANGE_PUNT	(1U << 1)	/* see KVM_TRAP_QUERY_PUNT */
 
 struct kvm_trap_range {
-	__u32 conduit;			/* KVM_TRAP_CONDUIT_HVC or _SMC */
-	__u32 flags;			/* KVM_TRAP_RANGE_EL2 */
-	__u64 first;			/* first function ID (w0) */
+	__u32 conduit;			/* enum kvm_trap_conduit */
+	__u32 flags;			/* KVM_TRAP_RANGE_* */
+	__u64 first;			/* first function ID (w0, r3) */
 	__u64 last;			/* last function ID, inclusive */
 };
 

@@ -23,6 +23,8 @@ struct kvm_enable_cap;
 struct pid;
 struct seq_file;
 struct kvm_trap_array;
+struct kvm_trap_query;
+struct kvm_trap_range;
 union bpf_attr;
 
 /* What KVM_CHECK_EXTENSION(KVM_CAP_TRAP_BPF) advertises. */
@@ -77,6 +79,32 @@ static inline bool kvm_trap_bpf_any_mm_ioctl(unsigned int ioctl)
 	return ioctl == KVM_TRAP_QUERY || ioctl == KVM_TRAP_NATIVE_LIST;
 }
 
+/* KVM_TRAP_QUERY and KVM_TRAP_NATIVE_LIST (virt/kvm/kvm_trap_query.c) */
+long kvm_trap_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *argp);
+
+/* The native list of a VM under construction. */
+struct kvm_trap_native {
+	struct kvm_trap_range *r;
+	u32 nr, room;
+};
+
+/*
+ * Add @first..@last (IDs @step apart: 1 for SMCCC, 4 for PAPR hcalls) to
+ * @n, merged with the range added last when they meet.  -ENOSPC when full.
+ */
+int kvm_trap_native_add(struct kvm_trap_native *n, u32 conduit, u32 flags,
+			u64 first, u64 last, u64 step);
+
+/*
+ * The architecture's half of the two ioctls.  kvm_arch_trap_query() checks
+ * the fields that are the architecture's (conduit, flags, imm, regs) and
+ * fills the out fields, whose input is zero: -EINVAL for a call the
+ * architecture cannot make.  kvm_arch_trap_native_build() adds the VM's
+ * native ranges to @n, in any order.
+ */
+int kvm_arch_trap_query(struct kvm *kvm, struct kvm_trap_query *q);
+int kvm_arch_trap_native_build(struct kvm *kvm, struct kvm_trap_native *n);
+
 /*
  * Called under the kvmtrap mutex when the first link on the host appears
  * (true) and after the last one is gone (false), so that an architecture
@@ -102,6 +130,12 @@ static inline void kvm_trap_bpf_destroy_vm(struct kvm *kvm)
 static inline bool kvm_trap_bpf_any_mm_ioctl(unsigned int ioctl)
 {
 	return false;
+}
+
+static inline long kvm_trap_vm_ioctl(struct kvm *kvm, unsigned int ioctl,
+				     void __user *argp)
+{
+	return -ENOTTY;
 }
 
 static inline int kvm_trap_bpf_enable_cap(struct kvm *kvm,

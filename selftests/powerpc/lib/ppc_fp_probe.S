@@ -7,31 +7,32 @@
  * comes back is what the kernel left in the registers.
  *
  * long ppc_fp_probe(int vcpu_fd, unsigned long n, const uint64_t *in,
- *		     uint64_t *out);
+ *		     uint64_t *out, unsigned long kvm_run);
  *
  * in and out: 16-byte aligned, 42 doublewords each: f14..f31 (18), then
- * v20..v31 (12 x 2).  Runs KVM_RUN n times; returns 0, or -errno of the
+ * v20..v31 (12 x 2).  Runs the ioctl kvm_run (KVM_RUN: its number depends
+ * on the architecture's ioctl encoding) n times; returns 0, or -errno of the
  * first KVM_RUN that failed.  The caller's own f14..f31 and v20..v31 are
  * restored on return.
  */
 #define FRAME		512
-#define SAVE_GPR	32	/* r27..r31 */
+#define SAVE_GPR	32	/* r26..r31 */
 #define SAVE_FPR	80	/* f14..f31 */
 #define SAVE_VR		224	/* v20..v31, 16-byte aligned */
 #define VR_OFF		144	/* v20 in in[] and out[] */
 #define NR_IOCTL	54
-#define KVM_RUN		0xae80
 
 	.text
 	.globl	ppc_fp_probe
 	.type	ppc_fp_probe, @function
 ppc_fp_probe:
 	stdu	1, -FRAME(1)
-	std	27, SAVE_GPR+0(1)
-	std	28, SAVE_GPR+8(1)
-	std	29, SAVE_GPR+16(1)
-	std	30, SAVE_GPR+24(1)
-	std	31, SAVE_GPR+32(1)
+	std	26, SAVE_GPR+0(1)
+	std	27, SAVE_GPR+8(1)
+	std	28, SAVE_GPR+16(1)
+	std	29, SAVE_GPR+24(1)
+	std	30, SAVE_GPR+32(1)
+	std	31, SAVE_GPR+40(1)
 	stfd	14, SAVE_FPR+0(1)
 	stfd	15, SAVE_FPR+8(1)
 	stfd	16, SAVE_FPR+16(1)
@@ -78,6 +79,7 @@ ppc_fp_probe:
 	mr	30, 4		/* runs left */
 	mr	29, 5		/* in */
 	mr	28, 6		/* out */
+	mr	26, 7		/* the ioctl */
 	li	27, 0		/* result */
 	lfd	14, 0(29)
 	lfd	15, 8(29)
@@ -125,8 +127,7 @@ ppc_fp_probe:
 	beq	3f
 	li	0, NR_IOCTL
 	mr	3, 31
-	li	4, 0
-	ori	4, 4, KVM_RUN
+	mr	4, 26
 	li	5, 0
 	sc
 	bns+	2f
@@ -220,11 +221,12 @@ ppc_fp_probe:
 	li	0, SAVE_VR+176
 	lvx	31, 1, 0
 	mr	3, 27
-	ld	27, SAVE_GPR+0(1)
-	ld	28, SAVE_GPR+8(1)
-	ld	29, SAVE_GPR+16(1)
-	ld	30, SAVE_GPR+24(1)
-	ld	31, SAVE_GPR+32(1)
+	ld	26, SAVE_GPR+0(1)
+	ld	27, SAVE_GPR+8(1)
+	ld	28, SAVE_GPR+16(1)
+	ld	29, SAVE_GPR+24(1)
+	ld	30, SAVE_GPR+32(1)
+	ld	31, SAVE_GPR+40(1)
 	addi	1, 1, FRAME
 	blr
 	.size	ppc_fp_probe, . - ppc_fp_probe

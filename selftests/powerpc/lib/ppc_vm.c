@@ -114,8 +114,11 @@ struct ppc_vcpu *ppc_vcpu_add(struct ppc_vm *vm)
 			 vcpu->fd, 0);
 	PPC_ASSERT(vcpu->run != MAP_FAILED, "mmap kvm_run");
 
-	if (vm->type == PPC_KVM_PR) {
-		/* sc 1 is an hcall only for a PAPR guest; HV has no other. */
+	/*
+	 * A PAPR guest: sc 1 is an hcall (KVM-PR), and the only kind of
+	 * guest KVM-HV runs (kvmppc_sanity_check() refuses KVM_RUN without).
+	 */
+	{
 		struct kvm_enable_cap cap = { .cap = KVM_CAP_PPC_PAPR };
 
 		PPC_ASSERT(!ioctl(vcpu->fd, KVM_ENABLE_CAP, &cap),
@@ -230,6 +233,7 @@ static void ppc_start(struct ppc_vcpu *vcpu, uint64_t pc,
 	ppc_get_regs(vcpu, &regs);
 	for (i = 0; i < 10; i++)
 		regs.gpr[3 + i] = c->r[i];
+	regs.gpr[27] = vcpu->resume_after_program;
 	regs.gpr[29] = count;
 	regs.gpr[30] = PPC_MMIO_EXCEPTION;
 	regs.gpr[31] = PPC_MMIO_REPORT;

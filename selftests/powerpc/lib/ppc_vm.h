@@ -51,6 +51,13 @@ enum ppc_kvm_type {
 #define H_PROD			0xe8
 #define H_GET_TERM_CHAR		0x54
 #define H_SET_MODE		0x31c
+#define H_SET_DABR		0x28
+#define H_SET_XDABR		0x134
+#define H_LOGICAL_CI_LOAD	0x3c
+#define H_CPPR			0x68
+#define H_SVM_INIT_ABORT	0xef14
+#define H_ENTER_NESTED		0xf804
+#define H_TLB_INVALIDATE	0xf808
 
 /* Fail the test (its own process) with a message, as TEST_ASSERT() does. */
 #define PPC_ASSERT(cond, fmt, ...)					\
@@ -78,6 +85,8 @@ struct ppc_vcpu {
 	int fd;
 	int id;
 	struct kvm_run *run;
+	/* The guest steps over a program interrupt (benchmark of UNDEF). */
+	bool resume_after_program;
 };
 
 struct ppc_vm {
@@ -137,7 +146,7 @@ struct ppc_call ppc_hcall(uint64_t nr, uint64_t base);
 /* ppc_fp_probe.S: f14..f31 and v20..v31 in and out, 42 doublewords each */
 #define PPC_FP_PROBE_WORDS	42
 long ppc_fp_probe(int vcpu_fd, unsigned long n, const uint64_t *in,
-		  uint64_t *out);
+		  uint64_t *out, unsigned long kvm_run);
 
 void ppc_get_regs(struct ppc_vcpu *vcpu, struct kvm_regs *regs);
 void ppc_set_regs(struct ppc_vcpu *vcpu, const struct kvm_regs *regs);

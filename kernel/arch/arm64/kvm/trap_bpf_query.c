@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * trap_bpf_query.c: the VM ioctls of kvmtrap on arm64, which let user space
- * ask what happens to a call before a guest makes it.
+ * trap_bpf_query.c: arm64's half of the VM ioctls of kvmtrap
+ * (virt/kvm/kvm_trap_query.c), which let user space ask what happens to a
+ * call before a guest makes it.
  *
  * KVM_TRAP_QUERY replays the decision of the HVC/SMC exit handlers for a
  * described call: the EL2 fast path, the SMCCC filter, the native services,
@@ -14,9 +15,6 @@
 #include <linux/kvm_host.h>
 #include <linux/kvm_trap_bpf.h>
 #include <linux/kvm_trap_bpf_run.h>
-#include <linux/sort.h>
-#include <linux/string.h>
-#include <linux/uaccess.h>
 
 #include <asm/kvm_trap_bpf.h>
 
@@ -160,59 +158,26 @@ static void kvm_arm_trap_query_decide(struct kvm *kvm, struct kvm_trap_query *q)
 	}
 }
 
-static int kvm_arm_trap_query(struct kvm *kvm, struct kvm_trap_query __user *uq)
+int kvm_arch_trap_query(struct kvm *kvm, struct kvm_trap_query *q)
 {
-	struct kvm_trap_query q;
-
-	if (copy_from_user(&q, uq, sizeof(q)))
-		return -EFAULT;
-
-	/* The out fields are zero on entry, so that they can become inputs. */
-	if (memchr_inv(&q.stage, 0, sizeof(q) - offsetof(typeof(q), stage)))
+	if (q->flags & ~KVM_TRAP_QUERY_AARCH32)
 		return -EINVAL;
-	if (q.flags & ~KVM_TRAP_QUERY_AARCH32)
+	if (q->conduit != KVM_TRAP_CONDUIT_HVC &&
+	    q->conduit != KVM_TRAP_CONDUIT_SMC)
 		return -EINVAL;
-	if (q.conduit != KVM_TRAP_CONDUIT_HVC &&
-	    q.conduit != KVM_TRAP_CONDUIT_SMC)
+	/* x0..x7: an SMCCC caller has no more registers to give. */
+	if (q->regs[8] || q->regs[9])
 		return -EINVAL;
 	/*
 	 * What KVM can see of an immediate: 16 bits, and none at all for an
 	 * A32 SMC, whose syndrome holds only its condition (ESR ISS 18:0).
 	 */
-	if (q.imm > U16_MAX ||
-	    (q.imm && q.conduit == KVM_TRAP_CONDUIT_SMC &&
-	     (q.flags & KVM_TRAP_QUERY_AARCH32)))
+	if (q->imm > U16_MAX ||
+	    (q->imm && q->conduit == KVM_TRAP_CONDUIT_SMC &&
+	     (q->flags & KVM_TRAP_QUERY_AARCH32)))
 		return -EINVAL;
 
-	kvm_arm_trap_query_decide(kvm, &q);
-
-	if (copy_to_user(uq, &q, sizeof(q)))
-		return -EFAULT;
-	return 0;
-}
-
-/* The list under construction: KVM_TRAP_NATIVE_LIST. */
-struct kvm_trap_native {
-	struct kvm_trap_range *r;
-	u32 nr, room;
-};
-
-static int kvm_trap_native_add(struct kvm_trap_native *n, u32 conduit,
-			       u32 flags, u64 first, u64 last)
-{
-	struct kvm_trap_range *prev = n->nr ? &n->r[n->nr - 1] : NULL;
-
-	/* Adjacent ranges of one kind are one range. */
-	if (prev && prev->conduit == conduit && prev->flags == flags &&
-	    prev->last + 1 == first) {
-		prev->last = last;
-		return 0;
-	}
-	if (n->nr == n->room)
-		return -ENOSPC;
-	n->r[n->nr++] = (struct kvm_trap_range) {
-		.conduit = conduit, .flags = flags, .first = first, .last = last,
-	};
+	kvm_arm_trap_query_decide(kvm, q);
 	return 0;
 }
 
@@ -225,31 +190,14 @@ static int kvm_trap_native_add_el1(struct kvm *kvm, struct kvm_trap_native *n,
 	int r;
 
 	while (kvm_smccc_next_native(kvm, &pos, &first, &last)) {
-		r = kvm_trap_native_add(n, conduit, 0, first, last);
+		r = kvm_trap_native_add(n, conduit, 0, first, last, 1);
 		if (r)
 			return r;
 	}
 	return 0;
 }
 
-static int kvm_trap_range_cmp(const void *a, const void *b)
-{
-	const struct kvm_trap_range *x = a, *y = b;
-
-	if (x->conduit != y->conduit)
-		return x->conduit < y->conduit ? -1 : 1;
-	if (x->first != y->first)
-		return x->first < y->first ? -1 : 1;
-	return 0;
-}
-
-/*
- * A filter can split the candidates of hypercalls.c (under 150 IDs) into at
- * most one range per ID and conduit; the EL2 calls come on top.
- */
-#define KVM_TRAP_NATIVE_MAX	512
-
-static int kvm_trap_native_build(struct kvm *kvm, struct kvm_trap_native *n)
+int kvm_arch_trap_native_build(struct kvm *kvm, struct kvm_trap_native *n)
 {
 	static const u32 el2_ids[] = {
 		ARM_SMCCC_ARCH_WORKAROUND_3,
@@ -267,65 +215,13 @@ static int kvm_trap_native_build(struct kvm *kvm, struct kvm_trap_native *n)
 	if (r)
 		return r;
 
-	/* Sorted already, one at a time, so that adjacent ones merge. */
+	/* In ascending order, one at a time, so that adjacent ones merge. */
 	for (i = 0; i < ARRAY_SIZE(el2_ids); i++) {
 		r = kvm_trap_native_add(n, KVM_TRAP_CONDUIT_HVC,
 					KVM_TRAP_RANGE_EL2, el2_ids[i],
-					el2_ids[i]);
+					el2_ids[i], 1);
 		if (r)
 			return r;
 	}
-	sort(n->r, n->nr, sizeof(*n->r), kvm_trap_range_cmp, NULL);
 	return 0;
-}
-
-static int kvm_arm_trap_native_list(struct kvm *kvm,
-				    struct kvm_trap_native_list __user *ul)
-{
-	struct kvm_trap_native_list hdr;
-	struct kvm_trap_native n = {};
-	u32 room;
-	int r;
-
-	if (copy_from_user(&hdr, ul, sizeof(hdr)))
-		return -EFAULT;
-	if (hdr.pad)
-		return -EINVAL;
-
-	n.room = KVM_TRAP_NATIVE_MAX;
-	n.r = kvcalloc(n.room, sizeof(*n.r), GFP_KERNEL_ACCOUNT);
-	if (!n.r)
-		return -ENOMEM;
-	r = kvm_trap_native_build(kvm, &n);
-	if (WARN_ON_ONCE(r))
-		goto out;
-
-	room = hdr.nr;
-	hdr.nr = n.nr;
-	r = -EFAULT;
-	if (copy_to_user(ul, &hdr, sizeof(hdr)))
-		goto out;
-	r = -E2BIG;
-	if (room < n.nr)
-		goto out;
-	r = -EFAULT;
-	if (copy_to_user(ul->ranges, n.r, array_size(n.nr, sizeof(*n.r))))
-		goto out;
-	r = 0;
-out:
-	kvfree(n.r);
-	return r;
-}
-
-int kvm_arm_trap_vm_ioctl(struct kvm *kvm, unsigned int ioctl,
-			  void __user *argp)
-{
-	switch (ioctl) {
-	case KVM_TRAP_QUERY:
-		return kvm_arm_trap_query(kvm, argp);
-	case KVM_TRAP_NATIVE_LIST:
-		return kvm_arm_trap_native_list(kvm, argp);
-	default:
-		return -EINVAL;
-	}
 }

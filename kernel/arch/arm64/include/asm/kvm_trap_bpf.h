@@ -12,9 +12,6 @@
 
 #ifdef CONFIG_KVM_TRAP_BPF
 int __kvm_arm_trap_bpf_offer(struct kvm_vcpu *vcpu, u32 imm);
-/* KVM_TRAP_QUERY and KVM_TRAP_NATIVE_LIST */
-int kvm_arm_trap_vm_ioctl(struct kvm *kvm, unsigned int ioctl,
-			  void __user *argp);
 #endif
 
 /*

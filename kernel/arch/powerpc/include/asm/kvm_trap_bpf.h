@@ -10,6 +10,16 @@
 
 #include <asm/kvm_ppc.h>
 
+/*
+ * What a flavour does with an hcall number for a VM, without running it
+ * (kvmppc_ops->hcall_kind, for KVM_TRAP_QUERY and KVM_TRAP_NATIVE_LIST).
+ */
+enum kvmppc_hcall_kind {
+	KVMPPC_HCALL_UNKNOWN,	/* not KVM's: offered to the programs */
+	KVMPPC_HCALL_NATIVE,	/* KVM answers it */
+	KVMPPC_HCALL_PUNT,	/* KVM answers it or hands it to the VMM */
+};
+
 /* What __kvmppc_trap_bpf_offer() did with the hcall. */
 enum kvmppc_trap_result {
 	/* No program decided: the hcall goes on as if there were none. */
