@@ -20,7 +20,7 @@
  *   other	for every other SMCCC call (default deny); pass leaves them
  *		to the VM's next policy
  *   conduit	0 both conduits (default), 1 only HVC, 2 only SMC: calls
- *		of the other conduit are passed on
+ *		of the other conduit are passed on (PAPR hcalls always are)
  *
  * A call with a non-zero immediate is not an SMCCC call and is passed on
  * (see hvc_imm).  Both SMC32 and SMC64 IDs of an owner match.  Every
@@ -47,7 +47,8 @@ int forward_vendor(struct kvm_trap_ctx *ctx)
 	__u32 owner;
 	int v;
 
-	if (ctx->imm || (conduit && ctx->conduit != conduit))
+	if (!kvmtrap_is_smccc(ctx) || ctx->imm ||
+	    (conduit && ctx->conduit != conduit))
 		return KVM_TRAP_PASS;
 	owner = (ctx->func_id >> SMCCC_OWNER_SHIFT) & SMCCC_OWNER_MASK;
 	v = (owners >> owner) & 1 ? verdict : other;

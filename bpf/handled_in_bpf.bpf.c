@@ -22,6 +22,7 @@
  *			3a5e8f2c-6b1d-4e0a-9c47-5d2b8e91f03a)
  *   major, minor	Revision answer (default 1.0)
  *   conduit		0 both conduits (default), 1 only HVC, 2 only SMC
+ *			(PAPR hcalls are always passed on)
  *
  * The SMC64/HVC64 forms of these IDs (bit 30 set) are not SMCCC's and are
  * passed on, as are calls with an immediate and every other call.  Calls
@@ -56,7 +57,8 @@ int handled_in_bpf(struct kvm_trap_ctx *ctx)
 {
 	__u64 base = SMCCC_FAST_32 | (__u64)(owner & 0x3f) << SMCCC_OWNER_SHIFT;
 
-	if (ctx->imm || (conduit && ctx->conduit != conduit))
+	if (!kvmtrap_is_smccc(ctx) || ctx->imm ||
+	    (conduit && ctx->conduit != conduit))
 		return KVM_TRAP_PASS;
 	if (ctx->func_id == (base | SMCCC_CALL_COUNT)) {
 		ctx->ret[0] = count;

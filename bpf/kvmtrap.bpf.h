@@ -52,6 +52,16 @@
  * unbounded to it: pass it through here, which makes anything that is no
  * verdict a PASS.
  */
+/*
+ * An SMCCC call (HVC or SMC), whose function ID the SMCCC policies decode;
+ * they pass the calls of other conduits (POWER's PAPR hcalls) on.
+ */
+static __always_inline bool kvmtrap_is_smccc(const struct kvm_trap_ctx *ctx)
+{
+	return ctx->conduit == KVM_TRAP_CONDUIT_HVC ||
+	       ctx->conduit == KVM_TRAP_CONDUIT_SMC;
+}
+
 static __always_inline int kvmtrap_verdict(__u64 v)
 {
 	return v <= KVM_TRAP_UNDEF ? v : KVM_TRAP_PASS;

@@ -57,7 +57,7 @@ struct route_rule_key {
 struct route_rule_val {
 	__u32 verdict;		/* enum kvm_trap_verdict */
 	__u32 pad;		/* zero */
-	__u64 ret[4];		/* HANDLED: x0..x3 (narrowed by KVM) */
+	__u64 ret[4];		/* HANDLED: x0..x3 (narrowed), r3..r6 */
 	__u64 hits;		/* calls this rule decided (not queries) */
 };
 
@@ -68,7 +68,8 @@ struct route_rule {
 
 /*
  * Is @r a rule the policy can use?  0 if so, else a negative errno
- * (-EINVAL): conduit not ANY, HVC or SMC; immediate above 0xffff and not
+ * (-EINVAL): conduit not ANY, HVC, SMC or PAPR_HCALL; immediate above
+ * 0xffff and not
  * ANY; first > last; verdict not one of enum kvm_trap_verdict; pad or
  * hits not zero; x0..x3 given for a verdict other than HANDLED.
  */
@@ -80,7 +81,8 @@ static inline int route_rule_check(const struct route_rule *r)
 
 	if (k->conduit != ROUTE_CONDUIT_ANY &&
 	    k->conduit != KVM_TRAP_CONDUIT_HVC &&
-	    k->conduit != KVM_TRAP_CONDUIT_SMC)
+	    k->conduit != KVM_TRAP_CONDUIT_SMC &&
+	    k->conduit != KVM_TRAP_CONDUIT_PAPR_HCALL)
 		return -EINVAL;
 	if (k->imm != ROUTE_IMM_ANY && k->imm > 0xffff)
 		return -EINVAL;

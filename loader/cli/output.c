@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 
+#include "kvmtrap_arch.h"
 #include "main.h"
 
 /* ---- Shared output ---------------------------------------------------- */
@@ -150,18 +151,19 @@ void json_ret(const uint64_t *ret, uint64_t mask)
 	int i;
 
 	kvmtrap_json_begin_array(&jw);
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < (int)KVMTRAP_ARCH->nr_ret; i++)
 		kvmtrap_json_u64(&jw, ret[i] & mask);
 	kvmtrap_json_end_array(&jw);
 }
 
+/* The registers a HANDLED call returns: x0..x3, r3..r12. */
 void print_ret(const uint64_t *ret, uint64_t mask)
 {
-	printf("; ret 0x%llx 0x%llx 0x%llx 0x%llx",
-	       (unsigned long long)(ret[0] & mask),
-	       (unsigned long long)(ret[1] & mask),
-	       (unsigned long long)(ret[2] & mask),
-	       (unsigned long long)(ret[3] & mask));
+	int i;
+
+	printf("; ret");
+	for (i = 0; i < (int)KVMTRAP_ARCH->nr_ret; i++)
+		printf(" 0x%llx", (unsigned long long)(ret[i] & mask));
 }
 
 /*
@@ -171,7 +173,7 @@ void print_ret(const uint64_t *ret, uint64_t mask)
  */
 void warn_forwards(const struct kvmtrap_vm *vm)
 {
-	if (kvmtrap_vm_forwards(vm) != 0)
+	if (!KVMTRAP_ARCH->forward_opt_in || kvmtrap_vm_forwards(vm) != 0)
 		return;
 	fprintf(stderr,
 		"kvmtrap: warning: VM %s does not accept forwards: FORWARD verdicts of its programs are refused (the guest gets NOT_SUPPORTED) until its VMM opts in (KVM_ENABLE_CAP KVM_CAP_TRAP_BPF with KVM_TRAP_ENABLE_FORWARD, or kvmtrap_vm_accept_forwards())\n",

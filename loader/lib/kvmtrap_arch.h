@@ -49,6 +49,12 @@ struct kvmtrap_arch {
 	int (*ctx_from_call)(const struct kvm_trap_query *q,
 			     struct kvm_trap_ctx *ctx);
 	uint64_t (*ret_mask)(const struct kvm_trap_ctx *ctx);
+	/*
+	 * Whether a FORWARD exits only to a VMM that enabled
+	 * KVM_TRAP_ENABLE_FORWARD (arm64), or always (POWER: the exit is
+	 * the one every VMM takes for an hcall KVM does not handle).
+	 */
+	bool forward_opt_in;
 	/* Whether KVM keeps the call to itself, never offered to programs. */
 	bool (*is_arch_range)(uint32_t imm, uint64_t func_id);
 };

@@ -196,6 +196,7 @@ const struct kvmtrap_arch kvmtrap_arch_arm64 = {
 	.nr_args		= 7,
 	.ret_regs		= "x0..x3",
 	.nr_ret			= 4,
+	.forward_opt_in		= true,
 	.funcs			= arm64_funcs,
 	.nr_funcs		= ARRAY_SIZE(arm64_funcs),
 	.call_valid		= arm64_call_valid,

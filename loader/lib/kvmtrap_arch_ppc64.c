@@ -155,6 +155,7 @@ const struct kvmtrap_arch kvmtrap_arch_ppc64 = {
 	.nr_args		= 9,
 	.ret_regs		= "r3..r12",
 	.nr_ret			= 10,
+	.forward_opt_in		= false,
 	.funcs			= ppc64_funcs,
 	.nr_funcs		= ARRAY_SIZE(ppc64_funcs),
 	.call_valid		= ppc64_call_valid,

@@ -120,19 +120,19 @@ static void *loop_vcpu(void *arg)
 static void test_attach_update_detach_while_looping(void)
 {
 	struct ppc_vm *vm = ppc_vm_create(ppc_kvm_type());
-	struct looper l = { .vcpu = ppc_vcpu_add(vm), .calls = 20000 };
+	struct looper l = { .vcpu = ppc_vcpu_add(vm), .calls = 4000 };
 	struct kvmtrap_policy *a = policy_load(0xa), *b = policy_load(0xb);
 	struct bpf_link *link;
 	uint64_t answered;
 	pthread_t t;
 
 	PPC_ASSERT(!pthread_create(&t, NULL, loop_vcpu, &l), "pthread_create");
-	wait_for(&l.vmm_exits, 100, &l, "exits before the attach");
+	wait_for(&l.vmm_exits, 50, &l, "exits before the attach");
 	link = attach(a, vm);
-	wait_for(&a->bss->seen.matched, 1000, &l, "the first program");
+	wait_for(&a->bss->seen.matched, 500, &l, "the first program");
 	PPC_ASSERT(!bpf_link__update_program(link, b->progs.policy),
 		   "bpf_link__update_program");
-	wait_for(&b->bss->seen.matched, 1000, &l, "the second program");
+	wait_for(&b->bss->seen.matched, 500, &l, "the second program");
 	bpf_link__destroy(link);
 	PPC_ASSERT(!pthread_join(t, NULL), "pthread_join");
 

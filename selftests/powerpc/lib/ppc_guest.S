@@ -79,7 +79,9 @@ ppc_guest_start:
 	/*
 	 * PPC_GUEST_LOOP: r29 times the hcall in r3 with its arguments in
 	 * r4..r12 as given (saved in r17..r26, since each answer overwrites
-	 * r3..r12), then the report with the last answer.
+	 * r3..r12), then the report with the last answer.  The count is in
+	 * a GPR, not CTR: CTR is volatile across sc 1 in PAPR, and KVM-PR's
+	 * entry path does clobber it.
 	 */
 	.org	0x1100
 	mr	17, 3
@@ -92,7 +94,6 @@ ppc_guest_start:
 	mr	24, 10
 	mr	25, 11
 	mr	26, 12
-	mtctr	29
 1:	mr	3, 17
 	mr	4, 18
 	mr	5, 19
@@ -104,7 +105,9 @@ ppc_guest_start:
 	mr	11, 25
 	mr	12, 26
 	sc	1
-	bdnz	1b
+	addi	29, 29, -1
+	cmpdi	29, 0
+	bne	1b
 	stb	0, 0(31)
 	b	.
 

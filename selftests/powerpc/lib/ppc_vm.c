@@ -124,6 +124,12 @@ struct ppc_vcpu *ppc_vcpu_add(struct ppc_vm *vm)
 		PPC_ASSERT(!ioctl(vcpu->fd, KVM_ENABLE_CAP, &cap),
 			   "KVM_ENABLE_CAP(KVM_CAP_PPC_PAPR)");
 	}
+	/*
+	 * KVM-PR puts a 64-bit CPU's interrupt vectors at 0xfff00000 (its
+	 * HIOR), as a 970 firmware expects; a PAPR guest has them at 0.
+	 */
+	if (vm->type == PPC_KVM_PR)
+		ppc_set_one_reg(vcpu, KVM_REG_PPC_HIOR, 0);
 	ppc_set_one_reg(vcpu, KVM_REG_PPC_LPCR_64,
 			ppc_get_one_reg(vcpu, KVM_REG_PPC_LPCR_64) |
 			PPC_LPCR_ILE);
