@@ -2,15 +2,21 @@
 #
 # kvmtrap: everything starts here.
 #
-#   make check            build all, run every suite in the VM (VHE and nVHE)
+#   make check            build all, run every suite in the VM, for each
+#                         architecture of ARCHS (arm64: VHE and nVHE;
+#                         ppc64le: KVM-HV and KVM-PR)
 #   make demo             boot the VM, route guests' calls through BPF programs
 #   make vm-run CMD='..'  boot the VM, run one shell command, fail if it fails
 #   make vm-shell         boot the VM with an interactive shell
 #   make bench            instructions per call: unpatched vs kvmtrap kernel
 #   make kernel | initramfs | selftests | clean | distclean
 #
-# Knobs: KFLAVOUR=debug (KASAN, lockdep, kmemleak kernel) or rt (PREEMPT_RT),
-# MODES="vhe nvhe", V=1 (full commands), JOBS=n, TIMEOUT=seconds per VM boot,
+# Knobs: KARCH=arm64|ppc64le (the architecture of every target but check;
+# default arm64), ARCHS="arm64 ppc64le" (make check: those in turn; KARCH=x
+# alone means ARCHS=x), KFLAVOUR=debug (KASAN, lockdep, kmemleak kernel) or
+# rt (PREEMPT_RT), MODES="vhe nvhe" (arm64) / "hv pr" (ppc64le) (make check
+# runs each architecture's modes among them), MODE=one of them (vm-run,
+# vm-shell, demo), V=1 (full commands), JOBS=n, TIMEOUT=seconds per VM boot,
 # TEST_TIMEOUT=seconds per test binary in the VM,
 # BENCH_ARGS=case (make bench: one case, e.g. bpf-handled).
 
@@ -23,24 +29,57 @@ TOP      := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 B        ?= $(TOP)/build
 KSRC     := $(B)/linux
 KFLAVOUR ?= default
-MODES    ?= vhe nvhe
 JOBS     ?= $(shell nproc)
 
+# The architecture every target builds and boots; make check takes ARCHS
+# and runs itself once per architecture with KARCH set (check-arch).  The
+# debug and rt fragments are arm64's so far: those flavours check arm64
+# unless asked otherwise.
+KARCH    ?= arm64
+ARCHS    ?= $(strip $(if $(filter command line,$(origin KARCH)),$(KARCH),\
+	$(if $(filter default,$(KFLAVOUR)),arm64 ppc64le,arm64)))
+# The KVM modes of each architecture: one VM boot each in make check.
+ARCH_MODES_arm64   := vhe nvhe
+ARCH_MODES_ppc64le := hv pr
+
+# Per architecture: the cross compiler, the ARCH of the kernel and of its
+# tools (and __TARGET_ARCH_ of BPF programs), what QEMU boots, where our
+# in-VM selftests are.  arm64's upstream KVM selftests, example VMM and
+# benchmark (A64 guest code) exist for arm64 only.
+ifeq ($(KARCH),arm64)
 CROSS    := aarch64-linux-gnu-
+TARCH    := arm64
+KIMAGE_PATH := arch/arm64/boot/Image
+ST_DIR   := selftests
+else ifeq ($(KARCH),ppc64le)
+CROSS    := powerpc64le-linux-gnu-
+TARCH    := powerpc
+KIMAGE_PATH := vmlinux
+ST_DIR   := selftests/powerpc
+else
+$(error KARCH must be "arm64" or "ppc64le", not "$(KARCH)")
+endif
+MODES    ?= $(ARCH_MODES_$(KARCH))
+MODE     ?= $(firstword $(ARCH_MODES_$(KARCH)))
+# Logs and results of arm64 keep their names (build/check-default-vhe.log);
+# the other architectures' say which (build/check-ppc64le-default-hv.log).
+arch_tag = $(if $(filter arm64,$(1)),,$(1)-)
+LOGTAG   := $(if $(filter arm64,$(KARCH)),,-$(KARCH))
+
 ACC      := $(CROSS)gcc
 CLANG    := clang-16
 LLVM_STRIP := llvm-strip-16
 
 KCONFIGS := $(TOP)/kernel/configs
 ifeq ($(KFLAVOUR),default)
-KOBJ     := $(B)/kernel-arm64
-KFRAGS   := $(KCONFIGS)/common.config $(KCONFIGS)/arm64.config
+KOBJ     := $(B)/kernel-$(KARCH)
+KFRAGS   := $(KCONFIGS)/common.config $(KCONFIGS)/$(KARCH).config
 else ifeq ($(KFLAVOUR),debug)
-KOBJ     := $(B)/kernel-arm64-debug
-KFRAGS   := $(KCONFIGS)/common.config $(KCONFIGS)/arm64.config $(KCONFIGS)/debug.config
+KOBJ     := $(B)/kernel-$(KARCH)-debug
+KFRAGS   := $(KCONFIGS)/common.config $(KCONFIGS)/$(KARCH).config $(KCONFIGS)/debug.config
 else ifeq ($(KFLAVOUR),rt)
-KOBJ     := $(B)/kernel-arm64-rt
-KFRAGS   := $(KCONFIGS)/common.config $(KCONFIGS)/arm64.config $(KCONFIGS)/rt.config
+KOBJ     := $(B)/kernel-$(KARCH)-rt
+KFRAGS   := $(KCONFIGS)/common.config $(KCONFIGS)/$(KARCH).config $(KCONFIGS)/rt.config
 # Upstream's set_memory_region_test adds 32767 memslots, each waiting for
 # an SRCU grace period; on PREEMPT_RT under emulation that takes about 10
 # minutes (measured; a few seconds on the default kernel), so this flavour
@@ -52,12 +91,12 @@ $(error KFLAVOUR must be "default", "debug" or "rt", not "$(KFLAVOUR)")
 endif
 TEST_TIMEOUT ?= 300
 TIMEOUT  ?= 1200
-KIMAGE   := $(KOBJ)/arch/arm64/boot/Image
+KIMAGE   := $(KOBJ)/$(KIMAGE_PATH)
 # The benchmark's baseline: the same Debian tree unpatched, the same config
 # without our option.
 KSRC_BASE := $(B)/linux-base
-KOBJ_BASE := $(B)/kernel-arm64-base
-KIMAGE_BASE := $(KOBJ_BASE)/arch/arm64/boot/Image
+KOBJ_BASE := $(B)/kernel-$(KARCH)-base
+KIMAGE_BASE := $(KOBJ_BASE)/$(KIMAGE_PATH)
 KHDR     := $(KOBJ)/usr/include
 
 # ccache survives fresh clones (CI builds on the same machine); paths are
@@ -82,37 +121,39 @@ tree: deps
 	$(Q)$(TOP)/scripts/kernel-tree.sh $(KSRC)
 
 kernel: tree
-	$(Q)JOBS=$(JOBS) V=$(V) \
+	$(Q)KARCH=$(KARCH) JOBS=$(JOBS) V=$(V) \
 		$(TOP)/scripts/kernel-build.sh $(KSRC) $(KOBJ) $(KFRAGS)
 
 kernel-base: tree
 	$(Q)$(TOP)/scripts/kernel-tree.sh --pristine $(KSRC) $(KSRC_BASE)
 	$(Q)mkdir -p $(KOBJ_BASE)
-	$(Q)cat $(KCONFIGS)/common.config $(KCONFIGS)/arm64.config | \
+	$(Q)cat $(KCONFIGS)/common.config $(KCONFIGS)/$(KARCH).config | \
 		grep -v KVM_TRAP >$(KOBJ_BASE)/base.config.tmp
 	$(Q)cmp -s $(KOBJ_BASE)/base.config.tmp $(KOBJ_BASE)/base.config || \
 		mv $(KOBJ_BASE)/base.config.tmp $(KOBJ_BASE)/base.config
 	$(Q)rm -f $(KOBJ_BASE)/base.config.tmp
-	$(Q)JOBS=$(JOBS) V=$(V) \
+	$(Q)KARCH=$(KARCH) JOBS=$(JOBS) V=$(V) \
 		$(TOP)/scripts/kernel-build.sh $(KSRC_BASE) $(KOBJ_BASE) $(KOBJ_BASE)/base.config
 
 # ---------------------------------------------------------------------------
-# arm64 userspace, built from the same kernel tree.  The steps that delegate
-# to the tree's own Makefiles (libbpf, bpftool, KVM selftests) are phony and
-# rely on those Makefiles to be incremental; our own files below use plain
-# file rules in a second make pass, once the kernel and tools exist.
+# The VM's userspace (static, for KARCH), built from the same kernel tree.
+# The steps that delegate to the tree's own Makefiles (libbpf, bpftool, KVM
+# selftests) are phony and rely on those Makefiles to be incremental; our
+# own files below use plain file rules in a second make pass, once the
+# kernel and tools exist.
 
-A64         := $(B)/arm64
-LIBBPF_OUT  := $(A64)/libbpf
+# build/arm64/, build/ppc64le/
+AU          := $(B)/$(KARCH)
+LIBBPF_OUT  := $(AU)/libbpf
 LIBBPF_A    := $(LIBBPF_OUT)/libbpf.a
 LIBBPF_INC  := $(LIBBPF_OUT)/include
 HBPFTOOL    := $(B)/host/bpftool/bootstrap/bpftool
-BPFTOOL     := $(A64)/bpftool/bpftool
+BPFTOOL     := $(AU)/bpftool/bpftool
 KVMST_SRC   := $(KSRC)/tools/testing/selftests/kvm
-KVMST       := $(A64)/kvm-selftests
-BUSYBOX     := $(A64)/busybox/bin/busybox
+KVMST       := $(AU)/kvm-selftests
+BUSYBOX     := $(AU)/busybox/bin/busybox
 # What is built against one kernel's BTF or headers is kept per flavour.
-AF          := $(A64)/$(KFLAVOUR)
+AF          := $(AU)/$(KFLAVOUR)
 INITRAMFS   := $(AF)/initramfs.cpio.gz
 SELFTESTS_OUT := $(AF)/selftests
 BENCH_OUT   := $(AF)/bench
@@ -124,19 +165,21 @@ KVM_TESTS := aarch64/hypercalls aarch64/smccc_filter aarch64/psci_test \
 	aarch64/vcpu_width_config kvm_create_max_vcpus set_memory_region_test \
 	kvm_binary_stats_test guest_print_test
 
-# Our in-VM selftests: selftests/<name>.c, plus <name>.bpf.c when it has a
-# BPF side (built into <name>.skel.h).  Code shared by several of them is
-# in selftests/lib/ (not selftests itself), built once and linked in: the
-# kvmtrap_cli_* suites all use lib/kvmtrap_cli_common.c and the policies
-# kvmtrap_cli.bpf.c and kvmtrap_cli_fail.bpf.c.
-SELFTESTS := $(basename $(filter-out %.bpf.c,$(notdir $(wildcard $(TOP)/selftests/*.c))))
+# Our in-VM selftests: $(ST_DIR)/<name>.c, plus <name>.bpf.c when it has a
+# BPF side (built into <name>.skel.h).  arm64: selftests/*.c; code shared
+# by several of them is in selftests/lib/ (not selftests itself), built once
+# and linked in: the kvmtrap_cli_* suites all use lib/kvmtrap_cli_common.c
+# and the policies kvmtrap_cli.bpf.c and kvmtrap_cli_fail.bpf.c.  ppc64le:
+# selftests/powerpc/*.c, each linked with every selftests/powerpc/lib/*.c
+# and *.S.
+SELFTESTS := $(basename $(filter-out %.bpf.c,$(notdir $(wildcard $(TOP)/$(ST_DIR)/*.c))))
 
 .PHONY: libbpf bpftool host-bpftool kvm-selftests tools initramfs selftests
-tools: libbpf host-bpftool bpftool kvm-selftests
+tools: libbpf host-bpftool bpftool $(if $(filter arm64,$(KARCH)),kvm-selftests)
 
 libbpf: kernel
 	@mkdir -p $(LIBBPF_OUT)
-	$(Q)$(MAKE) -s -C $(KSRC)/tools/lib/bpf ARCH=arm64 CROSS_COMPILE=$(CROSS) \
+	$(Q)$(MAKE) -s -C $(KSRC)/tools/lib/bpf ARCH=$(TARCH) CROSS_COMPILE=$(CROSS) \
 		OUTPUT=$(LIBBPF_OUT)/ DESTDIR=$(LIBBPF_OUT) prefix= \
 		$(LIBBPF_A) install_headers >/dev/null
 
@@ -147,17 +190,18 @@ host-bpftool: kernel
 	$(Q)$(MAKE) -s -C $(KSRC)/tools/bpf/bpftool OUTPUT=$(B)/host/bpftool/ \
 		bootstrap >/dev/null
 
-# Static arm64 bpftool for the VM.  Host llvm/libbfd must not leak into an
-# arm64 binary, so JIT disassembly is left out.
+# Static bpftool for the VM.  Host llvm/libbfd must not leak into a
+# cross-built binary, so JIT disassembly is left out.
 bpftool: kernel
-	@mkdir -p $(A64)/bpftool
-	$(Q)$(MAKE) -s -C $(KSRC)/tools/bpf/bpftool ARCH=arm64 CROSS_COMPILE=$(CROSS) \
-		OUTPUT=$(A64)/bpftool/ EXTRA_LDFLAGS=-static \
+	@mkdir -p $(AU)/bpftool
+	$(Q)$(MAKE) -s -C $(KSRC)/tools/bpf/bpftool ARCH=$(TARCH) CROSS_COMPILE=$(CROSS) \
+		OUTPUT=$(AU)/bpftool/ EXTRA_LDFLAGS=-static \
 		LLVM_CONFIG=/nonexistent CLANG=$(CLANG) LLVM_STRIP=$(LLVM_STRIP) \
 		VMLINUX_BTF=$(KOBJ)/vmlinux feature-libbfd=0 feature-libcap=0 \
 		>/dev/null
 
 kvm-selftests: kernel
+	$(if $(filter arm64,$(KARCH)),,$(error the upstream KVM selftests are built for arm64 only))
 	@mkdir -p $(KVMST)/tools
 	$(Q)$(MAKE) -s -C $(KVMST_SRC) ARCH=arm64 CROSS_COMPILE=$(CROSS) \
 		OUTPUT=$(KVMST) abs_objdir=$(KVMST) LDFLAGS=-static \
@@ -171,9 +215,10 @@ selftests initramfs: tools
 # Stage 2: our own files, as plain file rules.
 
 VMLINUX_H := $(AF)/vmlinux.h
-BPF_CFLAGS := -target bpf -g -O2 -Wall -D__TARGET_ARCH_arm64 \
-	-I$(AF) -I$(LIBBPF_INC) -I$(TOP)/selftests -I$(TOP)/bpf -I$(TOP)/loader/lib \
-	-I$(TOP)/include
+BPF_CFLAGS := -target bpf -g -O2 -Wall -D__TARGET_ARCH_$(TARCH) \
+	-I$(AF) -I$(LIBBPF_INC) -I$(TOP)/$(ST_DIR) \
+	$(if $(filter-out selftests,$(ST_DIR)),-I$(TOP)/selftests) \
+	-I$(TOP)/bpf -I$(TOP)/loader/lib -I$(TOP)/include
 ST_CFLAGS := -Wall -Wstrict-prototypes -Wuninitialized -O2 -g -std=gnu99 -MD -MP \
 	-DCONFIG_64BIT -U_FORTIFY_SOURCE -fno-builtin-memcmp -fno-builtin-memcpy \
 	-fno-builtin-memset -fno-builtin-strnlen -fno-stack-protector -fno-PIE \
@@ -185,10 +230,18 @@ ST_CFLAGS := -Wall -Wstrict-prototypes -Wuninitialized -O2 -g -std=gnu99 -MD -MP
 	-I$(KVMST)/tools/arch/arm64/include/generated \
 	-I$(LIBBPF_INC) -isystem $(KHDR)
 ST_LDLIBS := $(LIBBPF_A) -lelf -lz -lzstd -ldl -pthread
+# The POWER selftests: no upstream KVM selftest library (6.12 has none for
+# POWER); our headers, libkvmtrap, libbpf, the installed kernel headers
+# (linux/kvm.h, asm/kvm.h of powerpc) and kselftest.h.
+PPC_ST_CFLAGS := -Wall -Wstrict-prototypes -Wuninitialized -O2 -g -std=gnu11 -MD -MP \
+	-D_GNU_SOURCE -fno-strict-aliasing \
+	-I$(TOP)/selftests/powerpc -I$(TOP)/selftests/powerpc/lib -I$(SELFTESTS_OUT) \
+	-I$(TOP)/selftests -I$(TOP)/loader/lib -I$(TOP)/include \
+	-I$(KSRC)/tools/testing/selftests -I$(LIBBPF_INC) -isystem $(KHDR)
 
-# libkvmtrap (loader/lib) and the kvmtrap CLI (loader/cli), static arm64,
-# against our UAPI and the tree's libbpf.  The library does not see the
-# CLI's headers; the CLI and the example VMM do (kvmtrap_args.h).
+# libkvmtrap (loader/lib) and the kvmtrap CLI (loader/cli), static, for
+# KARCH, against our UAPI and the tree's libbpf.  The library does not see
+# the CLI's headers; the CLI and the example VMM do (kvmtrap_args.h).
 LOADER_CFLAGS := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
 	-Wstrict-prototypes -O2 -g -std=gnu11 -MD -MP -D_GNU_SOURCE \
 	-I$(TOP)/loader/lib -I$(LOADER_OUT) -I$(TOP)/include -I$(LIBBPF_INC) -isystem $(KHDR)
@@ -199,20 +252,28 @@ KVMTRAP_CLI := $(LOADER_OUT)/kvmtrap
 LOADER_SKELS := $(patsubst %.bpf.c,$(LOADER_OUT)/%.skel.h,$(notdir $(wildcard $(TOP)/loader/lib/*.bpf.c)))
 LIBKVM_OBJS := $(shell find $(KVMST)/lib -name '*.o' 2>/dev/null)
 
+# The selftests' BPF programs: $(ST_DIR)/*.bpf.c; the POWER selftests also
+# get those of selftests/*.bpf.c (kvmtrap_policy.skel.h ...), built for
+# POWER, a selftests/powerpc/ file of the same name taking precedence.
+ST_BPF_SRCS := $(sort $(notdir $(wildcard $(TOP)/$(ST_DIR)/*.bpf.c \
+	$(if $(filter-out selftests,$(ST_DIR)),$(TOP)/selftests/*.bpf.c))))
 # Every selftest BPF object also goes to the VM's /usr/libexec/kvmtrap/bpf,
 # for the tests that load objects by path (kvmtrap CLI, libkvmtrap).
 SELFTEST_OBJS := $(patsubst %.bpf.c,$(SELFTESTS_OUT)/%.bpf.o,\
-	$(filter-out %_fail.bpf.c,$(notdir $(wildcard $(TOP)/selftests/*.bpf.c))))
+	$(filter-out %_fail.bpf.c,$(ST_BPF_SRCS)))
 SKELS := $(patsubst %.bpf.c,$(SELFTESTS_OUT)/%.skel.h,\
-	$(filter-out %_fail.bpf.c,$(notdir $(wildcard $(TOP)/selftests/*.bpf.c))))
-# Programs the verifier must reject (selftests/*_fail.bpf.c): no skeleton,
-# the objects go to the VM's /usr/libexec/kvmtrap/bpf for the tests to load.
+	$(filter-out %_fail.bpf.c,$(ST_BPF_SRCS)))
+# Programs the verifier must reject (*_fail.bpf.c): no skeleton, the
+# objects go to the VM's /usr/libexec/kvmtrap/bpf for the tests to load.
 FAIL_OBJS := $(patsubst %.bpf.c,$(SELFTESTS_OUT)/%.bpf.o,\
-	$(filter %_fail.bpf.c,$(notdir $(wildcard $(TOP)/selftests/*.bpf.c))))
+	$(filter %_fail.bpf.c,$(ST_BPF_SRCS)))
 SELFTEST_BINS := $(addprefix $(SELFTESTS_OUT)/,$(SELFTESTS))
 ST_LIB_OUT  := $(SELFTESTS_OUT)/lib
 CLI_TEST_LIB := $(ST_LIB_OUT)/kvmtrap_cli_common.o
 CLI_TEST_BINS := $(filter $(SELFTESTS_OUT)/kvmtrap_cli_%,$(SELFTEST_BINS))
+# ppc64le: every object of selftests/powerpc/lib goes into every test.
+PPC_ST_LIB_OBJS := $(patsubst %,$(ST_LIB_OUT)/%.o,$(basename $(notdir \
+	$(wildcard $(TOP)/selftests/powerpc/lib/*.c $(TOP)/selftests/powerpc/lib/*.S))))
 BENCH_BIN   := $(BENCH_OUT)/kvmtrap_bench
 
 # The policy library (bpf/*.bpf.c): objects for the VM's
@@ -222,9 +283,10 @@ POLICY_OBJS := $(patsubst %.bpf.c,$(POLICY_OUT)/%.bpf.o,$(notdir $(wildcard $(TO
 # The example VMM (examples/vmm/*.c, one program) and its bundled call
 # scripts and policy sets (examples/vmm/*.calls, *.policies).
 EXAMPLE_OUT := $(AF)/examples
-EXAMPLE_SRCS := $(wildcard $(TOP)/examples/vmm/*.c)
+EXAMPLE_SRCS := $(if $(filter arm64,$(KARCH)),$(wildcard $(TOP)/examples/vmm/*.c))
 EXAMPLE_VMM := $(if $(EXAMPLE_SRCS),$(EXAMPLE_OUT)/kvmtrap-vmm)
-EXAMPLE_DATA := $(wildcard $(TOP)/examples/vmm/*.calls $(TOP)/examples/vmm/*.policies)
+EXAMPLE_DATA := $(if $(EXAMPLE_VMM),\
+	$(wildcard $(TOP)/examples/vmm/*.calls $(TOP)/examples/vmm/*.policies))
 
 .PHONY: stage2-selftests stage2-initramfs
 stage2-selftests: $(SELFTEST_BINS) $(FAIL_OBJS)
@@ -249,7 +311,10 @@ $(2)/%.skel.h: $(2)/%.bpf.o $$(HBPFTOOL)
 	@echo "  SKEL    $$(@F)"
 	$$(Q)$$(HBPFTOOL) gen skeleton $$< name $$(subst -,_,$$*) >$$@
 endef
+$(eval $(call bpf_rules,$(ST_DIR),$(SELFTESTS_OUT)))
+ifneq ($(ST_DIR),selftests)
 $(eval $(call bpf_rules,selftests,$(SELFTESTS_OUT)))
+endif
 $(eval $(call bpf_rules,bench,$(BENCH_OUT)))
 $(eval $(call bpf_rules,loader/lib,$(LOADER_OUT)))
 $(eval $(call bpf_rules,bpf,$(POLICY_OUT)))
@@ -280,6 +345,7 @@ $(KVMTRAP_CLI): $(addprefix $(LOADER_OUT)/cli/,$(CLI_SRCS:.c=.o)) $(LIBKVMTRAP_A
 	@echo "  LD      $(@F)"
 	$(Q)$(ACC) -static -o $@ $(filter %.o,$^) $(LIBKVMTRAP_A) $(ST_LDLIBS)
 
+ifeq ($(KARCH),arm64)
 $(SELFTESTS_OUT)/%.o: $(TOP)/selftests/%.c $(SKELS) $(LIBBPF_A) | $(SELFTESTS_OUT)
 	@echo "  CC      $(@F)"
 	$(Q)$(ACC) $(ST_CFLAGS) -c $< -o $@
@@ -298,6 +364,23 @@ $(CLI_TEST_BINS): $(SELFTESTS_OUT)/%: $(SELFTESTS_OUT)/%.o $(CLI_TEST_LIB) \
 		$(LIBKVMTRAP_A) $(LIBBPF_A) $(LIBKVM_OBJS)
 	@echo "  LD      $(@F)"
 	$(Q)$(ACC) -static -o $@ $< $(CLI_TEST_LIB) $(LIBKVM_OBJS) $(LIBKVMTRAP_A) $(ST_LDLIBS)
+else
+$(SELFTESTS_OUT)/%.o: $(TOP)/selftests/powerpc/%.c $(SKELS) $(LIBBPF_A) | $(SELFTESTS_OUT)
+	@echo "  CC      $(@F)"
+	$(Q)$(ACC) $(PPC_ST_CFLAGS) -c $< -o $@
+
+$(ST_LIB_OUT)/%.o: $(TOP)/selftests/powerpc/lib/%.c $(SKELS) $(LIBBPF_A) | $(ST_LIB_OUT)
+	@echo "  CC      lib/$(@F)"
+	$(Q)$(ACC) $(PPC_ST_CFLAGS) -c $< -o $@
+
+$(ST_LIB_OUT)/%.o: $(TOP)/selftests/powerpc/lib/%.S | $(ST_LIB_OUT)
+	@echo "  AS      lib/$(@F)"
+	$(Q)$(ACC) $(PPC_ST_CFLAGS) -c $< -o $@
+
+$(SELFTESTS_OUT)/%: $(SELFTESTS_OUT)/%.o $(PPC_ST_LIB_OBJS) $(LIBKVMTRAP_A) $(LIBBPF_A)
+	@echo "  LD      $(@F)"
+	$(Q)$(ACC) -static -o $@ $< $(PPC_ST_LIB_OBJS) $(LIBKVMTRAP_A) $(ST_LDLIBS)
+endif
 
 $(SELFTESTS_OUT) $(ST_LIB_OUT) $(BENCH_OUT) $(LOADER_OUT) $(LOADER_OUT)/lib \
 		$(LOADER_OUT)/cli $(HOST_TESTS_OUT) $(POLICY_OUT) $(EXAMPLE_OUT):
@@ -314,23 +397,33 @@ $(BENCH_BIN): $(BENCH_OUT)/kvmtrap_bench.o $(LIBKVMTRAP_A) $(LIBBPF_A) $(LIBKVM_
 	$(Q)$(ACC) -static -o $@ $< $(LIBKVM_OBJS) $(LIBKVMTRAP_A) $(ST_LDLIBS)
 
 $(BUSYBOX): $(TOP)/scripts/fetch-busybox.sh
-	$(Q)$(TOP)/scripts/fetch-busybox.sh $(A64)/busybox
+	$(Q)$(TOP)/scripts/fetch-busybox.sh --arch $(KARCH) $(AU)/busybox
 
 -include $(wildcard $(SELFTESTS_OUT)/*.d $(ST_LIB_OUT)/*.d $(BENCH_OUT)/*.d \
 	$(LOADER_OUT)/*.d $(LOADER_OUT)/lib/*.d $(LOADER_OUT)/cli/*.d \
 	$(POLICY_OUT)/*.d $(EXAMPLE_OUT)/*.d)
 
+ifeq ($(KARCH),arm64)
 $(INITRAMFS): $(SELFTEST_BINS) $(FAIL_OBJS) $(SELFTEST_OBJS) $(BENCH_BIN) \
 		$(KVMTRAP_CLI) $(POLICY_OBJS) $(EXAMPLE_VMM) $(EXAMPLE_DATA) \
 		$(BPFTOOL) $(BUSYBOX) \
 		$(TOP)/scripts/mkinitramfs.sh \
 		$(TOP)/scripts/vm/init $(TOP)/scripts/vm/run-tests $(TOP)/scripts/vm/demo \
 		$(addprefix $(KVMST)/,$(KVM_TESTS))
-	$(Q)$(TOP)/scripts/mkinitramfs.sh $@ $(BUSYBOX) $(BPFTOOL) $(TOP)/scripts/vm \
+	$(Q)$(TOP)/scripts/mkinitramfs.sh --arch $(KARCH) $@ $(BUSYBOX) $(BPFTOOL) $(TOP)/scripts/vm \
 		--sbin $(KVMTRAP_CLI) $(EXAMPLE_VMM) \
 		--policies $(POLICY_OBJS) --share $(EXAMPLE_DATA) \
 		--selftests $(SELFTEST_BINS) --bpf $(FAIL_OBJS) $(SELFTEST_OBJS) \
 		--bench $(BENCH_BIN) --kvm $(KVMST) $(KVM_TESTS)
+else
+$(INITRAMFS): $(SELFTEST_BINS) $(FAIL_OBJS) $(SELFTEST_OBJS) \
+		$(KVMTRAP_CLI) $(POLICY_OBJS) $(BPFTOOL) $(BUSYBOX) \
+		$(TOP)/scripts/mkinitramfs.sh \
+		$(TOP)/scripts/vm/init $(TOP)/scripts/vm/run-tests $(TOP)/scripts/vm/demo
+	$(Q)$(TOP)/scripts/mkinitramfs.sh --arch $(KARCH) $@ $(BUSYBOX) $(BPFTOOL) $(TOP)/scripts/vm \
+		--sbin $(KVMTRAP_CLI) --policies $(POLICY_OBJS) \
+		--selftests $(SELFTEST_BINS) --bpf $(FAIL_OBJS) $(SELFTEST_OBJS)
+endif
 
 # ---------------------------------------------------------------------------
 # Host unit tests: selftests/host/*.c, pure C (CLI parsing, names), built
@@ -355,14 +448,46 @@ $(HOST_TESTS_OUT)/%: $(TOP)/selftests/host/%.c $(HOST_TEST_DEPS) \
 # ---------------------------------------------------------------------------
 # Running the VM.
 
-VMRUN = $(TOP)/scripts/vm-run.sh --kernel $(KIMAGE) --initramfs $(INITRAMFS) \
-	--timeout $(TIMEOUT)
-MODE ?= vhe
+VMRUN = $(TOP)/scripts/vm-run.sh --arch $(KARCH) --kernel $(KIMAGE) \
+	--initramfs $(INITRAMFS) --timeout $(TIMEOUT)
 
-.PHONY: check demo bench vm-run vm-shell clean distclean
-check: initramfs host-tests
-	$(Q)VMRUN="$(VMRUN)" HOST_TESTS="$(HOST_TESTS)" \
-		KVMTRAP_TEST_TIMEOUT=$(TEST_TIMEOUT) $(TOP)/scripts/check.sh $(KOBJ)/kvmtrap-version $(B)/check-$(KFLAVOUR) $(MODES)
+# What exists for arm64 only: the example VMM and the benchmark (A64
+# guest code).
+ifneq ($(KARCH),arm64)
+ifneq ($(filter demo bench,$(MAKECMDGOALS)),)
+$(error make $(filter demo bench,$(MAKECMDGOALS)) exists for KARCH=arm64 only)
+endif
+endif
+
+# make check: the host tests once, then each architecture of ARCHS in a make
+# of its own (check-arch: build it, boot once per mode), then the total of
+# all.  MODES from the command line picks, per architecture, its modes among
+# them; an architecture with none of its modes there is left out.
+check_modes = $(strip $(if $(filter command line,$(origin MODES)),\
+	$(filter $(MODES),$(ARCH_MODES_$(1))),$(ARCH_MODES_$(1))))
+check_logp = $(B)/check-$(call arch_tag,$(1))$(KFLAVOUR)
+CHECK_ARCHS = $(strip $(foreach a,$(ARCHS),$(if $(call check_modes,$(a)),$(a))))
+CHECK_RESULTS = host=$(B)/check-$(KFLAVOUR)-host.result \
+	$(foreach a,$(CHECK_ARCHS),$(a)=$(call check_logp,$(a)).result)
+
+.PHONY: check check-arch demo bench vm-run vm-shell clean distclean
+check: host-tests
+	$(if $(filter-out arm64 ppc64le,$(ARCHS)),\
+		$(error ARCHS="$(ARCHS)": arm64 and ppc64le exist))
+	$(if $(CHECK_ARCHS),,$(error MODES="$(MODES)" has no mode of ARCHS="$(ARCHS)" \
+		(arm64: $(ARCH_MODES_arm64); ppc64le: $(ARCH_MODES_ppc64le))))
+	$(Q)rm -f $(foreach r,$(CHECK_RESULTS),$(lastword $(subst =, ,$(r))))
+	$(Q)HOST_TESTS="$(HOST_TESTS)" $(TOP)/scripts/check.sh host $(B)/check-$(KFLAVOUR) || true
+	$(Q)$(foreach a,$(CHECK_ARCHS),\
+		$(MAKE) --no-print-directory -f $(TOP)/Makefile KARCH=$(a) \
+			MODES="$(call check_modes,$(a))" check-arch || true;)
+	$(Q)$(TOP)/scripts/check.sh total $(CHECK_RESULTS)
+
+# One architecture (KARCH) of make check.
+check-arch: initramfs
+	$(Q)VMRUN="$(VMRUN)" KVMTRAP_TEST_TIMEOUT=$(TEST_TIMEOUT) \
+		$(TOP)/scripts/check.sh vm $(KARCH) $(KOBJ)/kvmtrap-version \
+		$(call check_logp,$(KARCH)) $(MODES)
 
 demo: initramfs
 	$(Q)$(VMRUN) --mode $(MODE) --log $(B)/vm-demo.log -- \
@@ -378,14 +503,14 @@ bench: initramfs kernel-base
 		$(B)/bench $(MODES)
 
 vm-run: initramfs
-	$(if $(CMD),,$(error usage: make vm-run CMD='shell command' [MODE=nvhe]))
-	$(Q)$(VMRUN) --mode $(MODE) --log $(B)/vm-run.log -- '$(subst ','\'',$(value CMD))'
+	$(if $(CMD),,$(error usage: make vm-run CMD='shell command' [KARCH=ppc64le] [MODE=$(MODE)]))
+	$(Q)$(VMRUN) --mode $(MODE) --log $(B)/vm-run$(LOGTAG).log -- '$(subst ','\'',$(value CMD))'
 
 vm-shell: initramfs
-	$(Q)$(VMRUN) --mode $(MODE) --log $(B)/vm-shell.log --shell
+	$(Q)$(VMRUN) --mode $(MODE) --log $(B)/vm-shell$(LOGTAG).log --shell
 
 clean:
-	rm -rf $(A64) $(B)/host $(B)/*.log
+	rm -rf $(B)/arm64 $(B)/ppc64le $(B)/host $(B)/*.log $(B)/*.result
 
 distclean:
 	rm -rf $(B)

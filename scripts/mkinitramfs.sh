@@ -3,12 +3,13 @@
 #
 # Build the test VM's initramfs: busybox, bpftool, our /init and test runner,
 # our selftests, and the upstream KVM selftests with their list.  All static
-# arm64 binaries; owned by root in the archive whoever builds it.
+# binaries of the VM's architecture (--arch, default arm64; every ELF file is
+# checked); owned by root in the archive whoever builds it.
 #
-# usage: mkinitramfs.sh OUT.cpio.gz BUSYBOX BPFTOOL SCRIPTDIR \
+# usage: mkinitramfs.sh [--arch arm64|ppc64le] OUT.cpio.gz BUSYBOX BPFTOOL SCRIPTDIR \
 #            [--sbin FILE...] [--policies OBJ...] [--share FILE...] \
 #            --selftests FILE... [--bpf OBJ...] [--bench FILE...] \
-#            --kvm KVMDIR TEST...
+#            [--kvm KVMDIR TEST...]
 #
 # --sbin: tools for /usr/sbin (the kvmtrap CLI, the example VMM).
 # --policies: the policy library's objects, in /usr/lib/kvmtrap/policies.
@@ -18,8 +19,20 @@
 # verifier must reject), installed in /usr/libexec/kvmtrap/bpf.
 # --bench: the benchmark, in /usr/libexec/kvmtrap/bench (not a test: the
 # test runner does not look there).
+# --kvm: the upstream KVM selftests and their list (arm64; POWER has none).
 set -euo pipefail
 
+arch=arm64
+if [ "${1:-}" = --arch ]; then
+	arch=$2
+	shift 2
+fi
+# What file(1) says of a static binary of the architecture.
+case "$arch" in
+arm64) elf='ARM aarch64.*statically linked' ;;
+ppc64le) elf='64-bit LSB .*PowerPC.*statically linked' ;;
+*) echo "mkinitramfs: --arch must be arm64 or ppc64le, not '$arch'" >&2; exit 2 ;;
+esac
 out=$1 busybox=$2 bpftool=$3 vmdir=$4
 shift 4
 root=$out.d
@@ -65,8 +78,8 @@ done
 
 for f in "$root/bin/busybox" "$root"/usr/sbin/* "$lib"/selftests/* "$lib"/bench/* "$lib"/kvm/*/* "$lib"/kvm/*; do
 	[ -f "$f" ] && [ -x "$f" ] || continue
-	if file -b "$f" | grep -q 'ELF' && ! file -b "$f" | grep -q 'ARM aarch64.*statically linked'; then
-		echo "mkinitramfs: $f is not a static arm64 binary: $(file -b "$f")" >&2
+	if file -b "$f" | grep -q 'ELF' && ! file -b "$f" | grep -q "$elf"; then
+		echo "mkinitramfs: $f is not a static $arch binary: $(file -b "$f")" >&2
 		exit 1
 	fi
 done

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Boot the kvmtrap test kernel in QEMU (arm64 "virt" with EL2, so KVM runs
-# inside), run one job in it and pass the job's exit status back.
+# Boot the kvmtrap test kernel in QEMU with KVM working inside it, run one
+# job in it and pass the job's exit status back.  arm64: the "virt" machine
+# with EL2 (modes vhe, nvhe).  ppc64le: mode hv, the "pseries" machine with
+# QEMU's nested KVM-HV (the kernel is a guest that may run guests of its own
+# with KVM-HV); mode pr, the "powernv8" machine, bare-metal POWER8 with
+# skiboot's OPAL, where the kernel runs KVM-PR guests.
 #
 # The job is a shell script appended to the initramfs as a second cpio
 # archive; the VM's /init runs it and prints "KVMTRAP-RESULT: <rc>".  The
@@ -14,7 +18,9 @@
 #
 # usage: vm-run.sh [options] [--] [SHELL COMMAND]
 #   --kernel IMAGE --initramfs CPIO   what to boot (required)
-#   --mode vhe|nvhe                   KVM mode (default vhe)
+#   --arch arm64|ppc64le              the kernel's architecture (default arm64)
+#   --mode MODE                       KVM mode: vhe|nvhe (arm64, default vhe),
+#                                     hv|pr (ppc64le, default hv)
 #   --log FILE                        console log (default: vm.log beside the initramfs)
 #   --timeout SECONDS                 whole boot (default 1200)
 #   --shell                           interactive shell on this terminal
@@ -23,10 +29,11 @@
 #                                     clock counts instructions (make bench)
 set -uo pipefail
 
-kernel= initrd= mode=vhe log= tmo=1200 shell=0 quiet=0 icount=0
+kernel= initrd= arch=arm64 mode= log= tmo=1200 shell=0 quiet=0 icount=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) kernel=$2; shift 2 ;;
+	--arch) arch=$2; shift 2 ;;
 	--initramfs) initrd=$2; shift 2 ;;
 	--mode) mode=$2; shift 2 ;;
 	--log) log=$2; shift 2 ;;
@@ -44,10 +51,39 @@ cmd="$*"
 die() { echo "vm-run: $*" >&2; exit 2; }
 [ -r "$kernel" ] || die "kernel image '$kernel' not found: run 'make kernel'"
 [ -r "$initrd" ] || die "initramfs '$initrd' not found: run 'make initramfs'"
-case "$mode" in
-vhe) modearg= ;;
-nvhe) modearg=kvm-arm.mode=nvhe ;;
-*) die "--mode must be vhe or nvhe, not '$mode'" ;;
+# The machine of each mode, its console and what the kernel is told.
+case "$arch" in
+arm64)
+	mode=${mode:-vhe}
+	case "$mode" in
+	vhe) modearg= ;;
+	nvhe) modearg=kvm-arm.mode=nvhe ;;
+	*) die "--mode must be vhe or nvhe for arm64, not '$mode'" ;;
+	esac
+	qemu_bin=qemu-system-aarch64
+	machine=(-M virt,virtualization=on,gic-version=3 -cpu max)
+	console=ttyAMA0
+	;;
+ppc64le)
+	mode=${mode:-hv}
+	modearg=
+	qemu_bin=qemu-system-ppc64
+	case "$mode" in
+	# The kernel runs on POWER9 as a guest of QEMU's emulated hypervisor
+	# and hosts KVM-HV guests through the nested-HV hcalls, which KVM-HV
+	# uses only under a radix MMU: disable_radix=no, since allnoconfig
+	# leaves PPC_RADIX_MMU_DEFAULT off (hash otherwise).  TCG has no
+	# Spectre mitigations to offer: say so instead of having QEMU warn.
+	hv) machine=(-M pseries,cap-nested-hv=on,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off
+		-cpu power9 -vga none)
+		modearg=disable_radix=no ;;
+	# skiboot (QEMU's default firmware) loads the kernel and initrd.
+	pr) machine=(-M powernv8) ;;
+	*) die "--mode must be hv or pr for ppc64le, not '$mode'" ;;
+	esac
+	console=hvc0
+	;;
+*) die "--arch must be arm64 or ppc64le, not '$arch'" ;;
 esac
 [ $shell = 1 ] || [ -n "$cmd" ] || die "nothing to run: give a command or --shell"
 log=${log:-$(dirname "$initrd")/vm.log}
@@ -60,13 +96,14 @@ mkdir -p "$tmp/root/etc/kvmtrap"
 (cd "$tmp/root" && find . | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$tmp/job.cpio.gz"
 cat "$initrd" "$tmp/job.cpio.gz" >"$tmp/initrd"
 
-append="console=ttyAMA0 loglevel=5 panic=-1 $modearg"
+# kvmtrap.mode: the VM's /init exports it as KVMTRAP_MODE for the tests.
+append="console=$console loglevel=5 panic=-1${modearg:+ $modearg} kvmtrap.mode=$mode"
 [ $shell = 1 ] && append="$append kvmtrap.shell"
 cpus=(-smp 2)
 # One instruction, one virtual nanosecond; a second vCPU would share the
 # emulator's instruction stream and blur what is counted.
 [ $icount = 1 ] && cpus=(-smp 1 -icount shift=0)
-qemu=(qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu max
+qemu=("$qemu_bin" "${machine[@]}"
 	"${cpus[@]}" -m 2048 -no-reboot -nographic
 	-kernel "$kernel" -initrd "$tmp/initrd" -append "$append")
 
@@ -77,13 +114,14 @@ if [ $shell = 1 ]; then
 fi
 
 # Echo the job's own lines: after the start marker, not the kernel's
-# timestamped lines, until the result line.
+# timestamped lines (nor skiboot's, "[ 12.345678901,5]", on powernv), until
+# the result line.
 show() {
 	awk -v quiet="$quiet" '
 		{ sub(/\r$/, "") }
 		/^KVMTRAP-BEGIN/ { on = 1; next }
 		/^KVMTRAP-RESULT:/ { on = 0 }
-		on && !quiet && !/^\[ *[0-9]+\.[0-9]+\]/ { print; fflush() }
+		on && !quiet && !/^\[ *[0-9]+\.[0-9]+(,[0-9])?\]/ { print; fflush() }
 	'
 }
 
