@@ -10,7 +10,10 @@
 #
 # usage: bench.sh BASE_IMAGE KVMTRAP_IMAGE INITRAMFS OUTDIR MODE...
 # env:   VMRUN (vm-run.sh with its fixed options), BENCH_ARGS (passed to
-#        kvmtrap_bench, e.g. one case name)
+#        the benchmark, e.g. one case name), BENCH_PROG (the benchmark in
+#        the VM's /usr/libexec/kvmtrap/bench, default kvmtrap_bench),
+#        BENCH_TABLE (the awk script of scripts/ that makes the table,
+#        default bench-table.awk)
 set -euo pipefail
 
 base=$1 ours=$2 initrd=$3 out=$4
@@ -25,7 +28,7 @@ run() {
 	echo "  BENCH   $(basename "$res") ($image)"
 	if ! $VMRUN --kernel "$image" --initramfs "$initrd" --icount --mode "$mode" \
 		--log "$res.log" -- \
-		"/usr/libexec/kvmtrap/bench/kvmtrap_bench ${BENCH_ARGS:-}" >"$res.out"; then
+		"/usr/libexec/kvmtrap/bench/${BENCH_PROG:-kvmtrap_bench} ${BENCH_ARGS:-}" >"$res.out"; then
 		cat "$res.out" >&2
 		die "the benchmark failed in the VM; console: $res.log"
 	fi
@@ -39,7 +42,7 @@ for mode in "${modes[@]}"; do
 	run "$ours" "$mode" "$out/kvmtrap-$mode"
 	[ -s "$out/kvmtrap-$mode" ] || die "no result in $out/kvmtrap-$mode.out"
 	rel=$(grep -o 'Linux version [^ ]*' "$out/kvmtrap-$mode.log" | head -1 | cut -d' ' -f3)
-	awk -v mode="$mode" -v rel="$rel" -f "$(dirname "$0")/bench-table.awk" \
+	awk -v mode="$mode" -v rel="$rel" -f "$(dirname "$0")/${BENCH_TABLE:-bench-table.awk}" \
 		"$out/base-$mode" "$out/kvmtrap-$mode" | tee "$out/table-$mode.txt" || status=1
 done
 exit $status

@@ -73,6 +73,8 @@ static inline int kvmtrap_run_tests(const struct kvmtrap_test *tests,
 			ksft_test_result_pass("%s\n", tests[i].name);
 		else if (WIFEXITED(status) && WEXITSTATUS(status) == KSFT_SKIP)
 			ksft_test_result_skip("%s\n", tests[i].name);
+		else if (WIFEXITED(status) && WEXITSTATUS(status) == KSFT_XFAIL)
+			ksft_test_result_xfail("%s\n", tests[i].name);
 		else if (WIFSIGNALED(status))
 			ksft_test_result_fail("%s (signal %d)\n", tests[i].name,
 					      WTERMSIG(status));

@@ -14,6 +14,7 @@
  * which is where a lost restore would show.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <bpf/libbpf.h>
@@ -70,6 +71,19 @@ static void check_probe(struct ppc_vcpu *vcpu)
 		       i < 18 ? "" : ((i - 18) % 2 ? " (high)" : " (low)"),
 		       (unsigned long long)out[i], (unsigned long long)in[i]);
 		bad++;
+	}
+	/*
+	 * A known failure, reported as such until it is fixed: under KVM-PR
+	 * (powernv8, QEMU 7.2) the VMM's f14..f31 come back as zero after a
+	 * KVM_RUN that entered a guest whose MSR[FP] was set, even a guest
+	 * that never executes a floating-point instruction; v20..v31 stay.
+	 * Under nested KVM-HV they all stay.  See the kvmtrap_ppc_fp entry
+	 * in Documentation/testing.rst.
+	 */
+	if (bad && ppc_kvm_type() == PPC_KVM_PR) {
+		printf("# known failure (KVM-PR): %d of %d doublewords changed across %d KVM_RUNs\n",
+		       bad, PPC_FP_PROBE_WORDS, RUNS);
+		exit(KSFT_XFAIL);
 	}
 	PPC_ASSERT(!bad, "%d of %d doublewords changed across %d KVM_RUNs",
 		   bad, PPC_FP_PROBE_WORDS, RUNS);
