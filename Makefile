@@ -457,7 +457,8 @@ HOST_CC     := gcc
 HOST_CFLAGS := -Wall -Wextra -Wno-unused-parameter -O1 -g -std=gnu11 -D_GNU_SOURCE \
 	-I$(TOP)/loader/lib -I$(TOP)/loader/cli -I$(TOP)/include/uapi
 HOST_TEST_DEPS := $(TOP)/loader/lib/kvmtrap_names.c $(TOP)/loader/lib/kvmtrap_call.c \
-	$(TOP)/loader/lib/kvmtrap_arch_arm64.c $(TOP)/loader/cli/kvmtrap_args.c
+	$(TOP)/loader/lib/kvmtrap_arch_arm64.c $(TOP)/loader/lib/kvmtrap_arch_ppc64.c \
+	$(TOP)/loader/cli/kvmtrap_args.c
 HOST_TESTS  := $(patsubst %.c,$(HOST_TESTS_OUT)/%,$(notdir $(wildcard $(TOP)/selftests/host/*.c)))
 
 .PHONY: host-tests

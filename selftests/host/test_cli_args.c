@@ -562,7 +562,10 @@ static void test_rule_check(void)
 	}, r;
 
 	CHECK_INT(route_rule_check(&ok), 0);
+	/* POWER's hcalls have rules too; no fourth conduit exists. */
 	r = ok, r.key.conduit = KVM_TRAP_CONDUIT_PAPR_HCALL;
+	CHECK_INT(route_rule_check(&r), 0);
+	r = ok, r.key.conduit = KVM_TRAP_CONDUIT_PAPR_HCALL + 1;
 	CHECK_INT(route_rule_check(&r), -EINVAL);
 	r = ok, r.key.imm = 0x10000;
 	CHECK_INT(route_rule_check(&r), -EINVAL);
