@@ -11,8 +11,8 @@
  * how a program interrupt (kvmtrap's UNDEF) reaches the VMM, unless r27
  * is not zero: then the guest goes on after the faulting instruction.  PPC_GUEST_LOOP
  * makes the same hcall r29 times before it reports (the link tests);
- * PPC_GUEST_FP loads floating-point and vector registers and makes an
- * hcall forever.
+ * PPC_GUEST_FP loads floating-point and vector registers, then makes
+ * r29 hcalls per report forever.
  *
  * Position-independent: only relative branches, addresses from the VMM.
  */
@@ -113,9 +113,10 @@ ppc_guest_start:
 
 	/*
 	 * PPC_GUEST_FP: load f14..f31 and v20..v31 from the 42 doublewords
-	 * at r28 (needs MSR[FP,VEC,VSX]), then make the hcall in r17 forever,
-	 * so that every KVM_RUN switches between the guest's floating-point
-	 * and vector state and the VMM's (ppc_fp_probe.S).
+	 * at r28 (needs MSR[FP,VEC,VSX]), then forever: make the hcall in
+	 * r17 r29 times (at least once) and report, so that every KVM_RUN
+	 * switches between the guest's floating-point and vector state and
+	 * the VMM's (ppc_fp_probe.S).
 	 */
 	.org	0x1200
 	lfd	14, 0(28)
@@ -160,9 +161,14 @@ ppc_guest_start:
 	lvx	30, 28, 0
 	li	0, 320
 	lvx	31, 28, 0
+3:	mr	15, 29
 2:	mr	3, 17
 	sc	1
-	b	2b
+	addi	15, 15, -1
+	cmpdi	15, 0
+	bgt	2b
+	stb	0, 0(31)
+	b	3b
 
 	.globl	ppc_guest_end
 ppc_guest_end:
