@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Prepare the patched kernel source tree: Debian's linux-source-6.12 tarball,
-# our files overlaid (kernel/<path> and include/<path>, same paths as in the
-# kernel tree), then kernel/patches/*.patch applied in order.
+# kernel/fixes/*.patch (fixes of upstream bugs, not kvmtrap), our files
+# overlaid (kernel/<path> and include/<path>, same paths as in the kernel
+# tree), then kernel/patches/*.patch, each set applied in order.
 #
 # The tree is a git work tree whose first commit is the pristine tarball.  The
 # wanted tree is composed in a scratch index and checked out over the current
@@ -14,20 +15,32 @@
 # usage: kernel-tree.sh SRCDIR
 #        kernel-tree.sh --pristine SRCDIR BASEDIR
 #
-# --pristine: BASEDIR gets the pristine tree of SRCDIR (prepared first),
-# exported once per Debian package version: the benchmark's baseline.
+# --pristine: BASEDIR gets the pristine tree of SRCDIR (prepared first)
+# with kernel/fixes/*.patch and nothing of kvmtrap, exported again when the
+# Debian package version or a fix changes: the benchmark's baseline, which
+# must differ from our kernel by kvmtrap alone.
 set -euo pipefail
 
 if [ "${1:-}" = --pristine ]; then
 	src=${2:?usage: kernel-tree.sh --pristine SRCDIR BASEDIR}
 	base=${3:?usage: kernel-tree.sh --pristine SRCDIR BASEDIR}
+	top=$(cd "$(dirname "$0")/.." && pwd)
 	want=$(cat "$src/.kvmtrap-pristine" 2>/dev/null) ||
 		{ echo "kernel-tree: $src is not prepared" >&2; exit 1; }
+	fixes=("$top"/kernel/fixes/*.patch)
+	[ -e "${fixes[0]}" ] || fixes=()
+	want="$want fixes:$(cat /dev/null "${fixes[@]}" | sha256sum | cut -c1-16)"
 	if [ "$(cat "$base/.kvmtrap-pristine" 2>/dev/null)" != "$want" ]; then
-		echo "  TREE    pristine linux-source-6.12 $want in $base"
+		echo "  TREE    pristine linux-source-6.12 ${want%% *} + ${#fixes[@]} fix(es) in $base"
 		rm -rf "$base" "$base.tmp"
 		mkdir -p "$base.tmp"
 		git -C "$src" archive pristine | tar -x -C "$base.tmp"
+		for p in "${fixes[@]}"; do
+			git -C "$base.tmp" apply --whitespace=nowarn "$p" || {
+				echo "kernel-tree: fix does not apply: kernel/fixes/$(basename "$p")" >&2
+				exit 1
+			}
+		done
 		echo "$want" >"$base.tmp/.kvmtrap-pristine"
 		mv "$base.tmp" "$base"
 	fi
@@ -83,7 +96,7 @@ overlay() {
 	while IFS= read -r -d '' f; do
 		rel=${f#"$top/$base/"}
 		case "$rel" in
-		configs/* | patches/*) [ "$base" = kernel ] && continue ;;
+		configs/* | patches/* | fixes/*) [ "$base" = kernel ] && continue ;;
 		esac
 		blob=$(g hash-object -w -- "$f")
 		mode=100644
@@ -94,11 +107,11 @@ overlay() {
 overlay kernel ""
 overlay include include/
 
-for p in "$top"/kernel/patches/*.patch; do
+for p in "$top"/kernel/fixes/*.patch "$top"/kernel/patches/*.patch; do
 	[ -e "$p" ] || continue
 	if ! g apply --cached --whitespace=nowarn "$p" 2>"$src/.git/apply.err"; then
 		cat "$src/.git/apply.err" >&2
-		die "patch does not apply: kernel/patches/$(basename "$p")"
+		die "patch does not apply: ${p#"$top"/}"
 	fi
 done
 tree=$(g write-tree)

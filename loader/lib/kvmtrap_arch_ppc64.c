@@ -98,8 +98,9 @@ static const struct kvmtrap_func_name ppc64_funcs[] = {
 
 static int ppc64_call_valid(const struct kvm_trap_query *q)
 {
-	/* sc 1 has no immediate and PAPR no 32-bit convention. */
-	if (q->conduit != KVM_TRAP_CONDUIT_PAPR_HCALL || q->imm || q->flags)
+	/* sc 1 has no immediate; the only flag is MSR[SF] = 0. */
+	if (q->conduit != KVM_TRAP_CONDUIT_PAPR_HCALL || q->imm ||
+	    (q->flags & ~KVM_TRAP_QUERY_32BIT))
 		return -EINVAL;
 	return 0;
 }
@@ -115,6 +116,9 @@ static int ppc64_ctx_from_call(const struct kvm_trap_query *q,
 		return err;
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->conduit = q->conduit;
+	/* Flagged, not narrowed: KVM's PAPR path has no 32-bit convention. */
+	if (q->flags & KVM_TRAP_QUERY_32BIT)
+		ctx->flags = KVM_TRAP_F_32BIT;
 	ctx->func_id = q->regs[0];
 	ctx->vcpu_id = q->vcpu_id;
 	/* r4..r12 */

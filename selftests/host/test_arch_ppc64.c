@@ -97,7 +97,7 @@ static void test_ctx_of_hcall(void)
 	CHECK_U64(ppc->ret_mask(&ctx), UINT64_MAX);
 }
 
-/* What sc 1 cannot be: another conduit, an immediate, a flag. */
+/* What sc 1 cannot be: another conduit, an immediate, an unknown flag. */
 static void test_invalid_calls(void)
 {
 	struct kvm_trap_query q = { .conduit = KVM_TRAP_CONDUIT_PAPR_HCALL };
@@ -111,8 +111,14 @@ static void test_invalid_calls(void)
 	q.imm = 1;
 	CHECK_INT(ppc->call_valid(&q), -EINVAL);
 	q.imm = 0;
-	q.flags = 1;
+	q.flags = 2;
 	CHECK_INT(ppc->call_valid(&q), -EINVAL);
+	/* MSR[SF] = 0: flagged, the registers whole */
+	q.flags = KVM_TRAP_QUERY_32BIT;
+	q.regs[1] = 0x123456789ull;
+	CHECK_INT(ppc->ctx_from_call(&q, &ctx), 0);
+	CHECK_INT(ctx.flags, KVM_TRAP_F_32BIT);
+	CHECK_U64(ctx.args[0], 0x123456789ull);
 }
 
 /* What differs from arm64 in the table's own fields. */

@@ -19,7 +19,7 @@
  * run loop.  Switching back in, the kernel reloads the task's FP/VMX
  * registers (restore_math()); KVM-HV then loaded the guest's over them
  * and the VMM got the guest's values back (fixed by
- * kernel/patches/0006-kvm-ppc-hv-fp-user-state.patch).
+ * kernel/fixes/0001-kvm-ppc-hv-fp-user-state.patch).
  */
 #include <pthread.h>
 #include <sched.h>
