@@ -25,6 +25,8 @@ if [ "${1:-}" = --pristine ]; then
 	src=${2:?usage: kernel-tree.sh --pristine SRCDIR BASEDIR}
 	base=${3:?usage: kernel-tree.sh --pristine SRCDIR BASEDIR}
 	top=$(cd "$(dirname "$0")/.." && pwd)
+	mkdir -p "$(dirname "$base")"
+	base=$(cd "$(dirname "$base")" && pwd)/$(basename "$base")
 	want=$(cat "$src/.kvmtrap-pristine" 2>/dev/null) ||
 		{ echo "kernel-tree: $src is not prepared" >&2; exit 1; }
 	fixes=("$top"/kernel/fixes/*.patch)
@@ -36,7 +38,11 @@ if [ "${1:-}" = --pristine ]; then
 		mkdir -p "$base.tmp"
 		git -C "$src" archive pristine | tar -x -C "$base.tmp"
 		for p in "${fixes[@]}"; do
-			git -C "$base.tmp" apply --whitespace=nowarn "$p" || {
+			# Not a repository: the ceiling keeps git from finding
+			# ours around it, where it would skip every path.
+			(cd "$base.tmp" &&
+				GIT_CEILING_DIRECTORIES=$(dirname "$base") \
+				git apply --whitespace=nowarn "$p") || {
 				echo "kernel-tree: fix does not apply: kernel/fixes/$(basename "$p")" >&2
 				exit 1
 			}
