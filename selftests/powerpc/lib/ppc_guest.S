@@ -170,6 +170,16 @@ ppc_guest_start:
 	stb	0, 0(31)
 	b	3b
 
+	/*
+	 * PPC_GUEST_FAKE_SC1: the hcall by the reserved instruction KVM-PR
+	 * emulates as sc 1 (opcode 31, extended opcode 308), for a guest
+	 * that itself runs PR KVM; then the report.
+	 */
+	.org	0x1400
+	.long	0x7c000268
+	stb	0, 0(31)
+	b	.
+
 	.globl	ppc_guest_end
 ppc_guest_end:
 

@@ -255,6 +255,13 @@ void ppc_call(struct ppc_vcpu *vcpu, const struct ppc_call *c,
 	ppc_run(vcpu, res);
 }
 
+void ppc_call_at(struct ppc_vcpu *vcpu, uint64_t pc, const struct ppc_call *c,
+		 struct ppc_result *res)
+{
+	ppc_start(vcpu, pc, c, 0);
+	ppc_run(vcpu, res);
+}
+
 void ppc_call_loop(struct ppc_vcpu *vcpu, const struct ppc_call *c,
 		   uint64_t n, struct ppc_result *res)
 {

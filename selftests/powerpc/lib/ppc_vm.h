@@ -27,6 +27,7 @@ enum ppc_kvm_type {
 #define PPC_GUEST_CALL		0x1000
 #define PPC_GUEST_LOOP		0x1100
 #define PPC_GUEST_FP		0x1200
+#define PPC_GUEST_FAKE_SC1	0x1400
 /* Outside guest memory: stores there exit to the VMM as MMIO. */
 #define PPC_MMIO_REPORT		0x40000000ull
 #define PPC_MMIO_EXCEPTION	0x40001000ull
@@ -134,6 +135,9 @@ void ppc_vm_enable_hcall(struct ppc_vm *vm, uint64_t nr, bool on);
  */
 void ppc_call(struct ppc_vcpu *vcpu, const struct ppc_call *c,
 	      struct ppc_result *res);
+/* The same from another entry point of ppc_guest.S (PPC_GUEST_FAKE_SC1). */
+void ppc_call_at(struct ppc_vcpu *vcpu, uint64_t pc, const struct ppc_call *c,
+		 struct ppc_result *res);
 /* Answer the pending KVM_EXIT_PAPR_HCALL with @ret and run to the report. */
 void ppc_answer(struct ppc_vcpu *vcpu, int64_t ret, struct ppc_result *res);
 /* Make @c @n times in the guest (PPC_GUEST_LOOP); the last answer. */
