@@ -411,7 +411,8 @@ static void test_route_table_rule_lib(void)
 	ERR(kvmtrap_rule_add(fd, &r), EEXIST);
 	r = rule(ANY, 0, 2, 1, KVM_TRAP_DENY, 0);
 	ERR(kvmtrap_rule_add(fd, &r), EINVAL);
-	r = rule(3, 0, 1, 2, KVM_TRAP_DENY, 0);
+	/* Conduit 3, POWER's PAPR hcalls, has rules too; 4 is no conduit. */
+	r = rule(4, 0, 1, 2, KVM_TRAP_DENY, 0);
 	ERR(kvmtrap_rule_add(fd, &r), EINVAL);
 	r = rule(HVC, 0x10000, 1, 2, KVM_TRAP_DENY, 0);
 	ERR(kvmtrap_rule_add(fd, &r), EINVAL);
