@@ -20,6 +20,12 @@
  * registers (restore_math()); KVM-HV then loaded the guest's over them
  * and the VMM got the guest's values back (fixed by
  * kernel/fixes/0001-kvm-ppc-hv-fp-user-state.patch).
+ *
+ * Every test sets the guest's MSR[FP] with KVM_SET_REGS before its runs.
+ * KVM-PR preloaded the guest's FPRs from there, outside KVM_RUN, into the
+ * VMM thread's live registers; the VMM's f14..f31 then came back from
+ * KVM_RUN as the guest's zeros (fixed by
+ * kernel/fixes/0002-kvm-ppc-pr-fp-preload-in-run.patch).
  */
 #include <pthread.h>
 #include <sched.h>
@@ -86,19 +92,6 @@ static void check_probe(struct ppc_vcpu *vcpu, unsigned long runs,
 		       i < 18 ? "" : ((i - 18) % 2 ? " (high)" : " (low)"),
 		       (unsigned long long)out[i], (unsigned long long)in[i]);
 		bad++;
-	}
-	/*
-	 * A known failure, reported as such until it is fixed: under KVM-PR
-	 * (powernv8, QEMU 7.2) the VMM's f14..f31 come back as zero after a
-	 * KVM_RUN that entered a guest whose MSR[FP] was set, even a guest
-	 * that never executes a floating-point instruction; v20..v31 stay.
-	 * Under nested KVM-HV they all stay.  See the kvmtrap_ppc_fp entry
-	 * in Documentation/testing.rst.
-	 */
-	if (bad && ppc_kvm_type() == PPC_KVM_PR) {
-		printf("# known failure (KVM-PR): %d of %d doublewords changed across %lu KVM_RUNs\n",
-		       bad, PPC_FP_PROBE_WORDS, runs);
-		exit(KSFT_XFAIL);
 	}
 	PPC_ASSERT(!bad, "%d of %d doublewords changed across %lu KVM_RUNs",
 		   bad, PPC_FP_PROBE_WORDS, runs);
