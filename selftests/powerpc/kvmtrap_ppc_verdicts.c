@@ -343,10 +343,9 @@ static void test_stats_per_verdict(void)
 }
 
 /*
- * KVM-PR's FAKE_SC1 reaches the programs as sc 1 does.  KVM-HV has no
- * such instruction (it is illegal there): skipped.  UNDEF on FAKE_SC1 is
- * not tested: the vCPU never came back from KVM_RUN (seen once, not
- * understood yet; see Documentation/testing.rst).
+ * KVM-PR's FAKE_SC1 reaches the programs as sc 1 does, with every verdict
+ * as the guest sees it.  KVM-HV has no such instruction (it is illegal
+ * there): skipped.
  */
 static void fake_sc1(uint32_t verdict, struct ppc_result *res,
 		     struct env *e)
@@ -376,6 +375,52 @@ static void test_fake_sc1_handled(void)
 	env_free(&e);
 }
 
+/*
+ * UNDEF points SRR0 at the FAKE_SC1 itself, as at an sc 1.  The emulator
+ * used to step over the instruction after the hcall, so the vCPU resumed
+ * one instruction into the program interrupt vector.
+ */
+static void test_fake_sc1_undef(void)
+{
+	struct ppc_result res;
+	struct env e;
+
+	fake_sc1(KVM_TRAP_UNDEF, &res, &e);
+	PPC_ASSERT(res.outcome == PPC_INTERRUPT, "outcome %d", res.outcome);
+	PPC_ASSERT_EQ(res.vector, 0x700);
+	PPC_ASSERT_EQ(res.srr0, PPC_GUEST_FAKE_SC1);
+	PPC_ASSERT(res.srr1 & PPC_SRR1_PROGILL, "SRR1 %#llx",
+		   (unsigned long long)res.srr1);
+	env_free(&e);
+}
+
+static void test_fake_sc1_deny(void)
+{
+	struct ppc_result res;
+	struct env e;
+
+	fake_sc1(KVM_TRAP_DENY, &res, &e);
+	PPC_ASSERT_EQ(res.outcome, PPC_ANSWERED);
+	PPC_ASSERT_EQ(res.r[0], (uint64_t)H_FUNCTION);
+	PPC_ASSERT_EQ(res.r[1], ARG_BASE + 1);
+	env_free(&e);
+}
+
+static void test_fake_sc1_forward(void)
+{
+	struct ppc_result res;
+	struct env e;
+
+	fake_sc1(KVM_TRAP_FORWARD, &res, &e);
+	PPC_ASSERT_EQ(res.outcome, PPC_HCALL_EXIT);
+	PPC_ASSERT_EQ(e.vcpu->run->papr_hcall.nr, UNKNOWN_HCALL);
+	PPC_ASSERT_EQ(e.vcpu->run->papr_hcall.flags, KVM_PAPR_HCALL_EXIT_BPF);
+	ppc_answer(e.vcpu, 0x78, &res);
+	PPC_ASSERT_EQ(res.outcome, PPC_ANSWERED);
+	PPC_ASSERT_EQ(res.r[0], 0x78);
+	env_free(&e);
+}
+
 int main(void)
 {
 	static const struct kvmtrap_test tests[] = {
@@ -391,6 +436,9 @@ int main(void)
 		KVMTRAP_TEST(test_disabled_native_offered),
 		KVMTRAP_TEST(test_stats_per_verdict),
 		KVMTRAP_TEST(test_fake_sc1_handled),
+		KVMTRAP_TEST(test_fake_sc1_undef),
+		KVMTRAP_TEST(test_fake_sc1_deny),
+		KVMTRAP_TEST(test_fake_sc1_forward),
 	};
 
 	printf("# %s\n", ppc_kvm_name(ppc_kvm_type()));

@@ -77,9 +77,9 @@ static void kvmppc_trap_set_ret(struct kvm_vcpu *vcpu, const u64 *ret)
 /*
  * UNDEF: what a guest sees of an HEAI, which KVM reflects as a program
  * interrupt for an illegal instruction with SRR0 at the instruction.  The
- * PC is after the sc 1 (the system call interrupt's SRR0) or, for PR's
- * emulated FAKE_SC1, at it with the emulator about to step over it: one
- * instruction back is the hcall's own address in both cases.
+ * PC is after the sc 1 (the system call interrupt's SRR0; PR steps over
+ * its emulated FAKE_SC1 before the hcall too): one instruction back is
+ * the hcall's own address.
  */
 static void kvmppc_trap_undef(struct kvm_vcpu *vcpu)
 {
