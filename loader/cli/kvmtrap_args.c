@@ -214,6 +214,11 @@ int kvmtrap_parse_call(int argc, char *const argv[], struct kvmtrap_call *call,
 	}
 	i++;
 
+	if (i < argc && argv[i][0] == '#' && !KVMTRAP_ARCH->imm_max) {
+		set_err(err, errlen, "bad immediate '%s': %s calls have none",
+			argv[i], KVMTRAP_ARCH->conduit_alts);
+		return -EINVAL;
+	}
 	if (i < argc && argv[i][0] == '#') {
 		r = kvmtrap_parse_u64(argv[i] + 1, KVMTRAP_ARCH->imm_max, &v);
 		if (r) {
@@ -321,6 +326,11 @@ int kvmtrap_parse_rule(int argc, char *const argv[], bool with_verdict,
 	}
 	i++;
 
+	if (i < argc && argv[i][0] == '#' && !KVMTRAP_ARCH->imm_max) {
+		set_err(err, errlen, "bad immediate '%s': %s calls have none",
+			argv[i], KVMTRAP_ARCH->conduit_alts);
+		return -EINVAL;
+	}
 	if (i < argc && argv[i][0] == '#') {
 		if (!strcasecmp(argv[i] + 1, "any")) {
 			k->imm = ROUTE_IMM_ANY;
