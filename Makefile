@@ -291,10 +291,12 @@ endif
 POLICY_OUT  := $(AF)/bpf
 POLICY_OBJS := $(patsubst %.bpf.c,$(POLICY_OUT)/%.bpf.o,$(notdir $(wildcard $(TOP)/bpf/*.bpf.c)))
 # The example VMM (examples/vmm/*.c, one program) and its bundled call
-# scripts and policy sets (examples/vmm/*.calls, *.policies).
+# scripts and policy sets (examples/vmm/*.calls, *.policies); on POWER
+# examples/ppc-vmm (kvmtrap-ppc-vmm, on the POWER selftests' VM library).
 EXAMPLE_OUT := $(AF)/examples
 EXAMPLE_SRCS := $(if $(filter arm64,$(KARCH)),$(wildcard $(TOP)/examples/vmm/*.c))
 EXAMPLE_VMM := $(if $(EXAMPLE_SRCS),$(EXAMPLE_OUT)/kvmtrap-vmm)
+EXAMPLE_PPC_VMM := $(if $(filter ppc64le,$(KARCH)),$(EXAMPLE_OUT)/kvmtrap-ppc-vmm)
 EXAMPLE_DATA := $(if $(EXAMPLE_VMM),\
 	$(wildcard $(TOP)/examples/vmm/*.calls $(TOP)/examples/vmm/*.policies))
 
@@ -336,6 +338,15 @@ $(EXAMPLE_OUT)/%.o: $(TOP)/examples/vmm/%.c $(LIBKVMTRAP_A) $(LIBBPF_A) | $(EXAM
 # kvmtrap_args.o: kvmtrap_parse_rule(), the "rule" lines of a policy set.
 $(EXAMPLE_VMM): $(patsubst $(TOP)/examples/vmm/%.c,$(EXAMPLE_OUT)/%.o,$(EXAMPLE_SRCS)) \
 		$(LOADER_OUT)/cli/kvmtrap_args.o $(LIBKVMTRAP_A) $(LIBBPF_A)
+	@echo "  LD      $(@F)"
+	$(Q)$(ACC) -static -o $@ $(filter %.o,$^) $(LIBKVMTRAP_A) $(ST_LDLIBS)
+
+$(EXAMPLE_OUT)/ppc-vmm.o: $(TOP)/examples/ppc-vmm/vmm.c $(LIBKVMTRAP_A) $(LIBBPF_A) | $(EXAMPLE_OUT)
+	@echo "  CC      $(@F)"
+	$(Q)$(ACC) $(LOADER_CFLAGS) -I$(TOP)/selftests/powerpc/lib -c $< -o $@
+
+$(EXAMPLE_OUT)/kvmtrap-ppc-vmm: $(EXAMPLE_OUT)/ppc-vmm.o $(PPC_ST_LIB_OBJS) \
+		$(LIBKVMTRAP_A) $(LIBBPF_A)
 	@echo "  LD      $(@F)"
 	$(Q)$(ACC) -static -o $@ $(filter %.o,$^) $(LIBKVMTRAP_A) $(ST_LDLIBS)
 
@@ -440,11 +451,11 @@ $(INITRAMFS): $(SELFTEST_BINS) $(FAIL_OBJS) $(SELFTEST_OBJS) $(BENCH_BIN) \
 		--bench $(BENCH_BIN) --kvm $(KVMST) $(KVM_TESTS)
 else
 $(INITRAMFS): $(SELFTEST_BINS) $(FAIL_OBJS) $(SELFTEST_OBJS) $(BENCH_BIN) \
-		$(KVMTRAP_CLI) $(POLICY_OBJS) $(BPFTOOL) $(BUSYBOX) \
+		$(KVMTRAP_CLI) $(POLICY_OBJS) $(EXAMPLE_PPC_VMM) $(BPFTOOL) $(BUSYBOX) \
 		$(TOP)/scripts/mkinitramfs.sh \
 		$(TOP)/scripts/vm/init $(TOP)/scripts/vm/run-tests $(TOP)/scripts/vm/demo
 	$(Q)$(TOP)/scripts/mkinitramfs.sh --arch $(KARCH) $@ $(BUSYBOX) $(BPFTOOL) $(TOP)/scripts/vm \
-		--sbin $(KVMTRAP_CLI) --policies $(POLICY_OBJS) \
+		--sbin $(KVMTRAP_CLI) $(EXAMPLE_PPC_VMM) --policies $(POLICY_OBJS) \
 		--selftests $(SELFTEST_BINS) --bpf $(FAIL_OBJS) $(SELFTEST_OBJS) \
 		--bench $(BENCH_BIN)
 endif
@@ -475,13 +486,6 @@ $(HOST_TESTS_OUT)/%: $(TOP)/selftests/host/%.c $(HOST_TEST_DEPS) \
 
 VMRUN = $(TOP)/scripts/vm-run.sh --arch $(KARCH) --kernel $(KIMAGE) \
 	--initramfs $(INITRAMFS) --timeout $(TIMEOUT)
-
-# What exists for arm64 only: the example VMM.
-ifneq ($(KARCH),arm64)
-ifneq ($(filter demo,$(MAKECMDGOALS)),)
-$(error make demo exists for KARCH=arm64 only)
-endif
-endif
 
 # make check: the host tests once, then each architecture of ARCHS in a make
 # of its own (check-arch: build it, boot once per mode), then the total of
