@@ -223,7 +223,7 @@ ST_CFLAGS := -Wall -Wstrict-prototypes -Wuninitialized -O2 -g -std=gnu99 -MD -MP
 	-DCONFIG_64BIT -U_FORTIFY_SOURCE -fno-builtin-memcmp -fno-builtin-memcpy \
 	-fno-builtin-memset -fno-builtin-strnlen -fno-stack-protector -fno-PIE \
 	-fno-strict-aliasing \
-	-I$(TOP)/selftests -I$(SELFTESTS_OUT) -I$(TOP)/loader/lib -I$(TOP)/include \
+	-I$(TOP)/selftests -I$(SELFTESTS_OUT) -I$(TOP)/loader/lib -iquote $(TOP)/bpf -I$(TOP)/include \
 	-I$(KSRC)/tools/include -I$(KSRC)/tools/arch/arm64/include \
 	-I$(KVMST_SRC)/include -I$(KVMST_SRC)/include/aarch64 \
 	-I$(KSRC)/tools/testing/selftests \
@@ -236,15 +236,16 @@ ST_LDLIBS := $(LIBBPF_A) -lelf -lz -lzstd -ldl -pthread
 PPC_ST_CFLAGS := -Wall -Wstrict-prototypes -Wuninitialized -O2 -g -std=gnu11 -MD -MP \
 	-D_GNU_SOURCE -fno-strict-aliasing \
 	-I$(TOP)/selftests/powerpc -I$(TOP)/selftests/powerpc/lib -I$(SELFTESTS_OUT) \
-	-I$(TOP)/selftests -I$(TOP)/loader/lib -I$(TOP)/include \
+	-I$(TOP)/selftests -I$(TOP)/loader/lib -iquote $(TOP)/bpf -I$(TOP)/include \
 	-I$(KSRC)/tools/testing/selftests -I$(LIBBPF_INC) -isystem $(KHDR)
 
 # libkvmtrap (loader/lib) and the kvmtrap CLI (loader/cli), static, for
 # KARCH, against our UAPI and the tree's libbpf.  The library does not see
-# the CLI's headers; the CLI and the example VMM do (kvmtrap_args.h).
+# the CLI's headers; the CLI does (kvmtrap_args.h).  The example VMM uses
+# the library alone, as a VMM built against an installed one would.
 LOADER_CFLAGS := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
 	-Wstrict-prototypes -O2 -g -std=gnu11 -MD -MP -D_GNU_SOURCE \
-	-I$(TOP)/loader/lib -I$(LOADER_OUT) -I$(TOP)/include -I$(LIBBPF_INC) -isystem $(KHDR)
+	-I$(TOP)/loader/lib -iquote $(TOP)/bpf -I$(LOADER_OUT) -I$(TOP)/include -I$(LIBBPF_INC) -isystem $(KHDR)
 CLI_SRCS    := $(notdir $(wildcard $(TOP)/loader/cli/*.c))
 LIB_SRCS    := $(filter-out %.bpf.c,$(notdir $(wildcard $(TOP)/loader/lib/*.c)))
 LIBKVMTRAP_A := $(LOADER_OUT)/libkvmtrap.a
@@ -333,11 +334,10 @@ $(eval $(call bpf_rules,bpf,$(POLICY_OUT)))
 
 $(EXAMPLE_OUT)/%.o: $(TOP)/examples/vmm/%.c $(LIBKVMTRAP_A) $(LIBBPF_A) | $(EXAMPLE_OUT)
 	@echo "  CC      $(@F)"
-	$(Q)$(ACC) $(LOADER_CFLAGS) -I$(TOP)/loader/cli -I$(TOP)/examples/vmm -c $< -o $@
+	$(Q)$(ACC) $(LOADER_CFLAGS) -I$(TOP)/examples/vmm -c $< -o $@
 
-# kvmtrap_args.o: kvmtrap_parse_rule(), the "rule" lines of a policy set.
 $(EXAMPLE_VMM): $(patsubst $(TOP)/examples/vmm/%.c,$(EXAMPLE_OUT)/%.o,$(EXAMPLE_SRCS)) \
-		$(LOADER_OUT)/cli/kvmtrap_args.o $(LIBKVMTRAP_A) $(LIBBPF_A)
+		$(LIBKVMTRAP_A) $(LIBBPF_A)
 	@echo "  LD      $(@F)"
 	$(Q)$(ACC) -static -o $@ $(filter %.o,$^) $(LIBKVMTRAP_A) $(ST_LDLIBS)
 
@@ -461,15 +461,95 @@ $(INITRAMFS): $(SELFTEST_BINS) $(FAIL_OBJS) $(SELFTEST_OBJS) $(BENCH_BIN) \
 endif
 
 # ---------------------------------------------------------------------------
+# make install [DESTDIR=...] [PREFIX=/usr/local] [KARCH=...]: what an
+# operator and a VMM author take from kvmtrap, built for KARCH: the CLI, its
+# man page, the policy library, and libkvmtrap, shared (with a soname) and
+# static, with its headers and a pkg-config file (libkvmtrap.pc).
+# libkvmtrap carries the kernel tree's libbpf, which has the kvm_trap link
+# and program type that a distribution's libbpf lacks: a VMM takes libbpf's
+# API from it too (<bpf/libbpf.h> in the same include directory) and must
+# not link another libbpf.  Documentation/libkvmtrap.rst, "Installing".
+PREFIX      ?= /usr/local
+DESTDIR     ?=
+KVMTRAP_LIB_VERSION := 0.1.0
+KVMTRAP_SONAME := libkvmtrap.so.0
+PIC_OUT     := $(LOADER_OUT)/pic
+LIBBPF_PIC  := $(LIBBPF_OUT)/sharedobjs/libbpf-in.o
+LIBBPF_STATIC_IN := $(LIBBPF_OUT)/staticobjs/libbpf-in.o
+LIBKVMTRAP_SO := $(PIC_OUT)/libkvmtrap.so.$(KVMTRAP_LIB_VERSION)
+LIBKVMTRAP_DIST_A := $(PIC_OUT)/libkvmtrap.a
+KVMTRAP_MAN := $(LOADER_OUT)/kvmtrap.8
+INSTALL_HEADERS := $(TOP)/loader/lib/libkvmtrap.h $(TOP)/loader/lib/kvmtrap_handled.h \
+	$(TOP)/bpf/route_table.h
+
+$(PIC_OUT):
+	$(Q)mkdir -p $@
+
+$(PIC_OUT)/%.o: $(TOP)/loader/lib/%.c $(LOADER_SKELS) $(LIBBPF_A) | $(PIC_OUT)
+	@echo "  CC      pic/$(@F)"
+	$(Q)$(ACC) $(LOADER_CFLAGS) -fPIC -c $< -o $@
+
+# libbpf's objects for its own shared library: position independent.
+$(LIBBPF_PIC): $(LIBBPF_A)
+	$(Q)$(MAKE) -s -C $(KSRC)/tools/lib/bpf ARCH=$(TARCH) CROSS_COMPILE=$(CROSS) \
+		OUTPUT=$(LIBBPF_OUT)/ $@ >/dev/null
+
+$(LIBKVMTRAP_SO): $(addprefix $(PIC_OUT)/,$(LIB_SRCS:.c=.o)) $(LIBBPF_PIC)
+	@echo "  LD      $(@F)"
+	$(Q)$(ACC) -shared -Wl,-soname,$(KVMTRAP_SONAME) -Wl,--no-undefined -o $@ $^ \
+		-lelf -lz -lzstd
+
+# The static one: ours and libbpf's objects in one archive.
+$(LIBKVMTRAP_DIST_A): $(addprefix $(LOADER_OUT)/lib/,$(LIB_SRCS:.c=.o)) $(LIBBPF_A) | $(PIC_OUT)
+	@echo "  AR      $(@F)"
+	$(Q)rm -f $@ && $(CROSS)ar rcs $@ $(filter %.o,$^) $(LIBBPF_STATIC_IN)
+
+$(KVMTRAP_MAN): $(TOP)/Documentation/kvmtrap.8.rst | $(LOADER_OUT)
+	@echo "  MAN     $(@F)"
+	$(Q)python3 -c 'import sys, docutils.core; \
+		docutils.core.publish_file(source_path=sys.argv[1], \
+			destination_path=sys.argv[2], writer_name="manpage")' $< $@
+
+# The libraries and tools of stage 1 first, as for the initramfs.
+.PHONY: install stage2-install
+install: tools
+	$(Q)$(MAKE) --no-print-directory -f $(TOP)/Makefile stage2-install
+
+# The pkg-config file names PREFIX: written at each install.
+stage2-install: $(KVMTRAP_CLI) $(POLICY_OBJS) $(LIBKVMTRAP_SO) $(LIBKVMTRAP_DIST_A) \
+		$(KVMTRAP_MAN)
+	@echo "  INSTALL $(DESTDIR)$(PREFIX) ($(KARCH))"
+	$(Q)d=$(DESTDIR)$(PREFIX); \
+	install -D -m 755 $(KVMTRAP_CLI) $$d/sbin/kvmtrap && \
+	install -D -m 644 $(KVMTRAP_MAN) $$d/share/man/man8/kvmtrap.8 && \
+	install -d $$d/lib/kvmtrap/policies && \
+	install -m 644 $(POLICY_OBJS) $$d/lib/kvmtrap/policies/ && \
+	install -D -m 755 $(LIBKVMTRAP_SO) $$d/lib/$(notdir $(LIBKVMTRAP_SO)) && \
+	ln -sf $(notdir $(LIBKVMTRAP_SO)) $$d/lib/$(KVMTRAP_SONAME) && \
+	ln -sf $(KVMTRAP_SONAME) $$d/lib/libkvmtrap.so && \
+	install -m 644 $(LIBKVMTRAP_DIST_A) $$d/lib/libkvmtrap.a && \
+	install -d $$d/lib/pkgconfig && \
+	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$${prefix}/lib' \
+		'includedir=$${prefix}/include' '' 'Name: libkvmtrap' \
+		'Description: per-VM BPF policies for the hypervisor calls of KVM guests' \
+		'Version: $(KVMTRAP_LIB_VERSION)' 'Cflags: -I$${includedir}/kvmtrap' \
+		'Libs: -L$${libdir} -lkvmtrap' 'Libs.private: -lelf -lz -lzstd' \
+		>$$d/lib/pkgconfig/libkvmtrap.pc && \
+	install -d $$d/include/kvmtrap/linux $$d/include/kvmtrap/bpf && \
+	install -m 644 $(INSTALL_HEADERS) $$d/include/kvmtrap/ && \
+	install -m 644 $(TOP)/include/uapi/linux/kvm_trap.h $$d/include/kvmtrap/linux/ && \
+	install -m 644 $(LIBBPF_INC)/bpf/*.h $$d/include/kvmtrap/bpf/
+
+# ---------------------------------------------------------------------------
 # Host unit tests: selftests/host/*.c, pure C (CLI parsing, names), built
 # with the host compiler against the loader sources they test.
 
 HOST_CC     := gcc
 HOST_CFLAGS := -Wall -Wextra -Wno-unused-parameter -O1 -g -std=gnu11 -D_GNU_SOURCE \
-	-I$(TOP)/loader/lib -I$(TOP)/loader/cli -I$(TOP)/include/uapi
+	-I$(TOP)/loader/lib -iquote $(TOP)/bpf -I$(TOP)/loader/cli -I$(TOP)/include/uapi
 HOST_TEST_DEPS := $(TOP)/loader/lib/kvmtrap_names.c $(TOP)/loader/lib/kvmtrap_call.c \
 	$(TOP)/loader/lib/kvmtrap_arch_arm64.c $(TOP)/loader/lib/kvmtrap_arch_ppc64.c \
-	$(TOP)/loader/cli/kvmtrap_args.c
+	$(TOP)/loader/lib/kvmtrap_rule_text.c $(TOP)/loader/cli/kvmtrap_args.c
 HOST_TESTS  := $(patsubst %.c,$(HOST_TESTS_OUT)/%,$(notdir $(wildcard $(TOP)/selftests/host/*.c)))
 
 .PHONY: host-tests
