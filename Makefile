@@ -301,6 +301,32 @@ EXAMPLE_PPC_VMM := $(if $(filter ppc64le,$(KARCH)),$(EXAMPLE_OUT)/kvmtrap-ppc-vm
 EXAMPLE_DATA := $(if $(EXAMPLE_VMM),\
 	$(wildcard $(TOP)/examples/vmm/*.calls $(TOP)/examples/vmm/*.policies))
 
+# The Linux guest that a real VMM in the VM boots (arm64): the same kernel
+# Image, a busybox initramfs whose /init prints what the guest's firmware
+# drivers said (guests/linux/init), and dtb-optee, which gives the guest's
+# device tree the OP-TEE node that makes its driver probe (with the kernel
+# tree's libfdt).
+GUEST_OUT   := $(AF)/guest
+GUEST_FILES := $(if $(filter arm64,$(KARCH)),$(KIMAGE) $(GUEST_OUT)/linux-initramfs.cpio.gz)
+DTB_OPTEE   := $(if $(filter arm64,$(KARCH)),$(GUEST_OUT)/dtb-optee)
+LIBFDT_SRCS := $(addprefix $(KSRC)/scripts/dtc/libfdt/,fdt.c fdt_ro.c fdt_rw.c fdt_wip.c \
+	fdt_sw.c fdt_strerror.c)
+
+$(GUEST_OUT):
+	$(Q)mkdir -p $@
+
+$(GUEST_OUT)/dtb-optee: $(TOP)/guests/linux/dtb-optee.c | $(GUEST_OUT)
+	@echo "  CC      $(@F)"
+	$(Q)$(ACC) -O2 -Wall -static -I$(KSRC)/scripts/dtc/libfdt -o $@ $< $(LIBFDT_SRCS)
+
+$(GUEST_OUT)/linux-initramfs.cpio.gz: $(TOP)/guests/linux/init $(BUSYBOX) | $(GUEST_OUT)
+	@echo "  CPIO    $(@F)"
+	$(Q)rm -rf $@.d && mkdir -p $@.d/bin $@.d/proc && \
+		install -m 755 $(TOP)/guests/linux/init $@.d/init && \
+		install -m 755 $(BUSYBOX) $@.d/bin/busybox && \
+		(cd $@.d && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | \
+		gzip -9 >$@.tmp && mv $@.tmp $@ && rm -rf $@.d
+
 .PHONY: stage2-selftests stage2-initramfs
 stage2-selftests: $(SELFTEST_BINS) $(FAIL_OBJS)
 stage2-initramfs: $(INITRAMFS)
@@ -440,7 +466,7 @@ $(BUSYBOX): $(TOP)/scripts/fetch-busybox.sh
 ifeq ($(KARCH),arm64)
 $(INITRAMFS): $(SELFTEST_BINS) $(FAIL_OBJS) $(SELFTEST_OBJS) $(BENCH_BIN) \
 		$(KVMTRAP_CLI) $(POLICY_OBJS) $(EXAMPLE_VMM) $(EXAMPLE_DATA) \
-		$(BPFTOOL) $(BUSYBOX) \
+		$(GUEST_FILES) $(DTB_OPTEE) $(BPFTOOL) $(BUSYBOX) \
 		$(TOP)/scripts/mkinitramfs.sh \
 		$(TOP)/scripts/vm/init $(TOP)/scripts/vm/run-tests $(TOP)/scripts/vm/demo \
 		$(addprefix $(KVMST)/,$(KVM_TESTS))
@@ -448,7 +474,8 @@ $(INITRAMFS): $(SELFTEST_BINS) $(FAIL_OBJS) $(SELFTEST_OBJS) $(BENCH_BIN) \
 		--sbin $(KVMTRAP_CLI) $(EXAMPLE_VMM) \
 		--policies $(POLICY_OBJS) --share $(EXAMPLE_DATA) \
 		--selftests $(SELFTEST_BINS) --bpf $(FAIL_OBJS) $(SELFTEST_OBJS) \
-		--bench $(BENCH_BIN) --kvm $(KVMST) $(KVM_TESTS)
+		--bench $(BENCH_BIN) --kvm $(KVMST) $(KVM_TESTS) \
+		--guest $(GUEST_FILES) --libexec $(DTB_OPTEE)
 else
 $(INITRAMFS): $(SELFTEST_BINS) $(FAIL_OBJS) $(SELFTEST_OBJS) $(BENCH_BIN) \
 		$(KVMTRAP_CLI) $(POLICY_OBJS) $(EXAMPLE_PPC_VMM) $(BPFTOOL) $(BUSYBOX) \

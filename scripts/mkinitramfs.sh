@@ -9,7 +9,7 @@
 # usage: mkinitramfs.sh [--arch arm64|ppc64le] OUT.cpio.gz BUSYBOX BPFTOOL SCRIPTDIR \
 #            [--sbin FILE...] [--policies OBJ...] [--share FILE...] \
 #            --selftests FILE... [--bpf OBJ...] [--bench FILE...] \
-#            [--kvm KVMDIR TEST...]
+#            [--kvm KVMDIR TEST...] [--guest FILE...] [--libexec FILE...]
 #
 # --sbin: tools for /usr/sbin (the kvmtrap CLI, the example VMM).
 # --policies: the policy library's objects, in /usr/lib/kvmtrap/policies.
@@ -20,6 +20,10 @@
 # --bench: the benchmark, in /usr/libexec/kvmtrap/bench (not a test: the
 # test runner does not look there).
 # --kvm: the upstream KVM selftests and their list (arm64; POWER has none).
+# --guest: what a VMM in the VM boots as its own guest (a kernel Image, its
+# initramfs), in /usr/share/kvmtrap/guest; not checked as static binaries.
+# --libexec: helper programs of the tests and the demo, in
+# /usr/libexec/kvmtrap.
 set -euo pipefail
 
 arch=arm64
@@ -58,6 +62,8 @@ for a in "$@"; do
 	--bpf) where=bpf; continue ;;
 	--bench) where=bench; continue ;;
 	--kvm) where=kvmdir; continue ;;
+	--guest) where=guest; continue ;;
+	--libexec) where=libexec; continue ;;
 	esac
 	case "$where" in
 	sbin) install -m 755 "$a" "$root/usr/sbin/" ;;
@@ -66,6 +72,8 @@ for a in "$@"; do
 	self) install -m 755 "$a" "$lib/selftests/" ;;
 	bpf) install -m 644 "$a" "$lib/bpf/" ;;
 	bench) install -m 755 "$a" "$lib/bench/" ;;
+	guest) install -D -m 644 "$a" "$root/usr/share/kvmtrap/guest/$(basename "$a")" ;;
+	libexec) install -m 755 "$a" "$lib/" ;;
 	kvmdir) kvmdir=$a; where=kvm ;;
 	kvm)
 		mkdir -p "$lib/kvm/$(dirname "$a")"
@@ -76,7 +84,7 @@ for a in "$@"; do
 	esac
 done
 
-for f in "$root/bin/busybox" "$root"/usr/sbin/* "$lib"/selftests/* "$lib"/bench/* "$lib"/kvm/*/* "$lib"/kvm/*; do
+for f in "$root/bin/busybox" "$root"/usr/sbin/* "$lib"/* "$lib"/selftests/* "$lib"/bench/* "$lib"/kvm/*/* "$lib"/kvm/*; do
 	[ -f "$f" ] && [ -x "$f" ] || continue
 	if file -b "$f" | grep -q 'ELF' && ! file -b "$f" | grep -q "$elf"; then
 		echo "mkinitramfs: $f is not a static $arch binary: $(file -b "$f")" >&2
