@@ -576,7 +576,8 @@ HOST_CFLAGS := -Wall -Wextra -Wno-unused-parameter -O1 -g -std=gnu11 -D_GNU_SOUR
 	-I$(TOP)/loader/lib -iquote $(TOP)/bpf -I$(TOP)/loader/cli -I$(TOP)/include/uapi
 HOST_TEST_DEPS := $(TOP)/loader/lib/kvmtrap_names.c $(TOP)/loader/lib/kvmtrap_call.c \
 	$(TOP)/loader/lib/kvmtrap_arch_arm64.c $(TOP)/loader/lib/kvmtrap_arch_ppc64.c \
-	$(TOP)/loader/lib/kvmtrap_rule_text.c $(TOP)/loader/cli/kvmtrap_args.c
+	$(TOP)/loader/lib/kvmtrap_rule_text.c $(TOP)/loader/lib/kvmtrap_route_compile.c \
+	$(TOP)/loader/cli/kvmtrap_args.c
 HOST_TESTS  := $(patsubst %.c,$(HOST_TESTS_OUT)/%,$(notdir $(wildcard $(TOP)/selftests/host/*.c)))
 
 .PHONY: host-tests

@@ -89,6 +89,7 @@ struct bench_case {
 	const char *knob;	/* kvmtrap_policy_set(knob, value) */
 	const char *value;
 	unsigned int rules;	/* route_table: rules in its table */
+	bool reader;		/* count as a reader of its events */
 };
 
 static const struct bench_case cases[] = {
@@ -130,7 +131,19 @@ static const struct bench_case cases[] = {
 	{ "policy-route-table-1", KVM_TRAP_CONDUIT_HVC, BENCH_FUNC,
 	  .policy = "route_table", .rules = 1, .want_x0 = ROUTE_X0,
 	  .n = 400 },
+	{ "policy-route-table-1-trace", KVM_TRAP_CONDUIT_HVC, BENCH_FUNC,
+	  .policy = "route_table", .rules = 1, .reader = true,
+	  .want_x0 = ROUTE_X0, .n = 400 },
+	{ "policy-route-table-16", KVM_TRAP_CONDUIT_HVC, BENCH_FUNC,
+	  .policy = "route_table", .rules = 16, .want_x0 = ROUTE_X0,
+	  .n = 400 },
 	{ "policy-route-table-64", KVM_TRAP_CONDUIT_HVC, BENCH_FUNC,
+	  .policy = "route_table", .rules = 64, .want_x0 = ROUTE_X0,
+	  .n = 400 },
+	{ "policy-route-table-256", KVM_TRAP_CONDUIT_HVC, BENCH_FUNC,
+	  .policy = "route_table", .rules = 256, .want_x0 = ROUTE_X0,
+	  .n = 400 },
+	{ "policy-route-table-1024", KVM_TRAP_CONDUIT_HVC, BENCH_FUNC,
 	  .policy = "route_table", .rules = ROUTE_RULES_MAX,
 	  .want_x0 = ROUTE_X0, .n = 400 },
 	{ "policy-deny-unknown", KVM_TRAP_CONDUIT_HVC, BENCH_FUNC,
@@ -311,33 +324,37 @@ static int bench_event(void *ctx, void *data, size_t size)
 }
 
 /*
- * Fill route_table's rule map with @c->rules rules: one for the call,
- * HANDLED with x0 = ROUTE_X0, and the others for function IDs above it,
- * which every call visits and none matches.
+ * Fill route_table's rule map with @c->rules rules, in one swap: one for
+ * the call, HANDLED with x0 = ROUTE_X0, and the others for function IDs
+ * around it (half below, half above), which the search steps over.
  */
 static void add_rules(const struct bench_case *c, struct kvmtrap_policy *p)
 {
 	int fd = kvmtrap_policy_rules_fd(p), r;
+	struct route_rule *rules = calloc(c->rules, sizeof(*rules));
 	unsigned int i;
 
 	TEST_ASSERT(fd >= 0, "%s: kvmtrap_policy_rules_fd: %s", c->name,
 		    strerror(-fd));
+	TEST_ASSERT(rules, "calloc");
 	for (i = 0; i < c->rules; i++) {
-		struct route_rule rule = {
+		uint64_t id = c->x0 + 2 * ((int64_t)i - c->rules / 2);
+
+		rules[i] = (struct route_rule){
 			.key = {
 				.conduit = c->conduit,
 				.imm = 0,
-				.first = c->x0 + i,
-				.last = c->x0 + i,
+				.first = i ? id + (id >= c->x0) : c->x0,
+				.last = i ? id + (id >= c->x0) : c->x0,
 			},
 			.val.verdict = i ? KVM_TRAP_DENY : KVM_TRAP_HANDLED,
 			.val.ret = { i ? 0 : ROUTE_X0 },
 		};
-
-		r = kvmtrap_rule_add(fd, &rule);
-		TEST_ASSERT(!r, "%s: kvmtrap_rule_add(rule %u): %s", c->name,
-			    i, strerror(-r));
 	}
+	r = kvmtrap_rules_set(fd, rules, c->rules);
+	TEST_ASSERT(!r, "%s: kvmtrap_rules_set(%u rules): %s", c->name,
+		    c->rules, strerror(-r));
+	free(rules);
 }
 
 /* Load @c->policy as a VMM does and link it to @vm; returns the link fd. */
@@ -370,6 +387,15 @@ static int attach_policy(const struct bench_case *c, struct kvm_vm *vm,
 						bench_event, NULL, NULL);
 		TEST_ASSERT(bench_events, "%s: ring_buffer__new: %s", c->name,
 			    strerror(errno));
+	}
+	/* As "kvmtrap trace" does: the policy streams while it has readers. */
+	if (c->reader) {
+		struct bpf_map *readers = bpf_object__find_map_by_name(
+			kvmtrap_policy_object(*p), KVMTRAP_READERS_MAP_NAME);
+
+		TEST_ASSERT(events && readers, "%s: no event stream", c->name);
+		r = kvmtrap_readers_add(bpf_map__fd(readers), 1);
+		TEST_ASSERT(r == 1, "%s: kvmtrap_readers_add: %d", c->name, r);
 	}
 	r = kvmtrap_policy_attach(*p, *kvm);
 	TEST_ASSERT(r >= 0, "%s: kvmtrap_policy_attach: %s", c->name,

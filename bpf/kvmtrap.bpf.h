@@ -135,17 +135,34 @@ struct {
 } kvmtrap_events SEC(".maps");
 
 /*
+ * How many readers the stream has: "kvmtrap trace" adds itself while it
+ * runs (an atomic add on the mmap()ed value), so that nobody pays for
+ * events that nobody reads (struct kvmtrap_event's comment).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(map_flags, BPF_F_MMAPABLE);
+} kvmtrap_readers SEC(".maps");
+
+/*
  * Stream one struct kvmtrap_event for @ctx's call decided with @verdict,
- * and return @verdict ("return kvmtrap_emit(ctx, KVM_TRAP_DENY);").  An
- * event that finds the ring buffer full is dropped: tracing never changes
- * or delays the decision.
+ * and return @verdict ("return kvmtrap_emit(ctx, KVM_TRAP_DENY);").  With
+ * no reader it costs a load and a test.  An event that finds the ring
+ * buffer full is dropped: tracing never changes or delays the decision.
  */
 static __always_inline int kvmtrap_emit(const struct kvm_trap_ctx *ctx,
 					int verdict)
 {
 	struct kvmtrap_event *e;
+	__u32 zero = 0, *readers;
 
 	if (ctx->flags & KVM_TRAP_F_QUERY)
+		return verdict;
+	readers = bpf_map_lookup_elem(&kvmtrap_readers, &zero);
+	if (!readers || !*readers)
 		return verdict;
 	e = bpf_ringbuf_reserve(&kvmtrap_events, sizeof(*e), 0);
 	if (!e)

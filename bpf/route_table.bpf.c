@@ -19,11 +19,13 @@
  *
  *   miss	the verdict for a call no rule matches (default pass)
  *
- * The map holds at most ROUTE_RULES_MAX (64) rules; each call visits all
- * of them.  A rule's "hits" counts the calls it decided; a query
- * (KVM_TRAP_F_QUERY) is answered the same way but counts nothing.  Calls
- * answered HANDLED go into the VM's handled-call list, and every decision
- * but PASS is streamed to "kvmtrap trace".
+ * Up to ROUTE_RULES_MAX (1024) rules, compiled by libkvmtrap into a table
+ * of disjoint intervals (bpf/route_table.h) that each call searches in
+ * O(log n): about a dozen steps for a thousand rules.  A rule's "hits"
+ * counts the calls it decided; a query (KVM_TRAP_F_QUERY) is answered the
+ * same way but counts nothing.  Calls answered HANDLED go into the VM's
+ * handled-call list, and every decision but PASS is streamed to "kvmtrap
+ * trace" while someone reads the stream.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -33,61 +35,100 @@
 
 const volatile enum kvm_trap_verdict miss = KVM_TRAP_PASS;
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, ROUTE_RULES_MAX);
-	__type(key, struct route_rule_key);
-	__type(value, struct route_rule_val);
-} route_rules SEC(".maps");
-
-struct route_search {
-	__u32 conduit;
-	__u32 imm;
-	__u64 func_id;
-	bool found;
-	struct route_rule_key best;
+struct route_table {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ROUTE_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct route_entry);
+	/* libkvmtrap writes a new table in place before it swaps it in. */
+	__uint(map_flags, BPF_F_MMAPABLE);
 };
 
-static long route_visit(struct bpf_map *map, struct route_rule_key *key,
-			struct route_rule_val *val, struct route_search *s)
+/* Slot 0: the table in use, swapped whole by libkvmtrap. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct route_table);
+} route_rules SEC(".maps");
+
+/*
+ * The interval of (@class, @func_id) among entries [@lo, @hi) of table @t,
+ * sorted by (class, first); 0 when the class has none.  The last entry
+ * not after the call is the one, the class's intervals covering every
+ * function ID.
+ */
+static __always_inline __u32 route_find(void *t, __u32 lo, __u32 hi,
+					__u64 class, __u64 func_id)
 {
-	if (!route_rule_matches(key, s->conduit, s->imm, s->func_id))
-		return 0;
-	if (!s->found || route_rule_better(key, &s->best)) {
-		s->best = *key;
-		s->found = true;
+	__u32 base = lo, i, at;
+	struct route_entry *e;
+
+	for (i = 0; i < ROUTE_SEARCH_STEPS && lo < hi; i++) {
+		__u32 mid = (lo + hi) / 2;
+
+		e = bpf_map_lookup_elem(t, &mid);
+		if (!e)
+			return 0;
+		if (e->iv.class < class ||
+		    (e->iv.class == class && e->iv.first <= func_id))
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	return 0;
+	if (lo <= base)
+		return 0;
+	at = lo - 1;
+	e = bpf_map_lookup_elem(t, &at);
+	if (!e || e->iv.class != class || func_id > e->iv.last)
+		return 0;
+	return at;
+}
+
+static __always_inline int route_miss(struct kvm_trap_ctx *ctx)
+{
+	if (miss == KVM_TRAP_PASS)
+		return KVM_TRAP_PASS;
+	return kvmtrap_emit(ctx, miss);
 }
 
 SEC("kvm_trap")
 int route_table(struct kvm_trap_ctx *ctx)
 {
-	struct route_search s = {
-		.conduit	= ctx->conduit,
-		.imm		= ctx->imm,
-		.func_id	= ctx->func_id,
-	};
-	struct route_rule_val *v;
+	__u64 class = (__u64)ctx->conduit << 32;
+	struct route_entry *e;
+	__u32 zero = 0, lo, hi, at;
 	__u32 verdict;
+	void *t;
 
-	bpf_for_each_map_elem(&route_rules, route_visit, &s, 0);
-	/* A rule deleted since the walk counts as no rule. */
-	v = s.found ? bpf_map_lookup_elem(&route_rules, &s.best) : NULL;
-	if (!v) {
-		if (miss == KVM_TRAP_PASS)
-			return KVM_TRAP_PASS;
-		return kvmtrap_emit(ctx, miss);
-	}
+	t = bpf_map_lookup_elem(&route_rules, &zero);
+	if (!t)
+		return route_miss(ctx);
+	e = bpf_map_lookup_elem(t, &zero);
+	if (!e)
+		return route_miss(ctx);
+	lo = 1 + e->hdr.nr_rules;
+	hi = lo + e->hdr.nr_intervals;
 
-	verdict = kvmtrap_verdict(v->verdict);
+	at = route_find(t, lo, hi, class | ctx->imm, ctx->func_id);
+	if (!at)
+		at = route_find(t, lo, hi, class | ROUTE_IMM_OTHER, ctx->func_id);
+	e = at ? bpf_map_lookup_elem(t, &at) : NULL;
+	if (!e || !e->iv.rule)
+		return route_miss(ctx);
+	at = e->iv.rule;
+	e = bpf_map_lookup_elem(t, &at);
+	if (!e)
+		return route_miss(ctx);
+
+	verdict = kvmtrap_verdict(e->rule.val.verdict);
 	if (!(ctx->flags & KVM_TRAP_F_QUERY))
-		__sync_fetch_and_add(&v->hits, 1);
+		__sync_fetch_and_add(&e->rule.val.hits, 1);
 	if (verdict == KVM_TRAP_HANDLED) {
-		ctx->ret[0] = v->ret[0];
-		ctx->ret[1] = v->ret[1];
-		ctx->ret[2] = v->ret[2];
-		ctx->ret[3] = v->ret[3];
+		ctx->ret[0] = e->rule.val.ret[0];
+		ctx->ret[1] = e->rule.val.ret[1];
+		ctx->ret[2] = e->rule.val.ret[2];
+		ctx->ret[3] = e->rule.val.ret[3];
 		kvmtrap_note_handled(ctx);
 	}
 	if (verdict == KVM_TRAP_PASS)

@@ -5,12 +5,20 @@
  * ("kvmtrap rule add|del|list").
  *
  * A rule maps (conduit, immediate, function-ID range) to a verdict, and
- * for HANDLED to the values of x0..x3.  The rules live in a BPF hash map
- * named "route_rules" (ROUTE_RULES_MAX entries), keyed by what they match,
- * so that one key is one rule.  Rules are added and deleted whole, never
- * changed in place; but a hash element freed by a delete can be reused by
- * the next add while a vCPU still reads it, so a call racing with a del
- * followed by an add may see the old verdict with the new x0..x3.
+ * for HANDLED to the values of x0..x3 (r3..r6 on POWER).  Of the rules that
+ * match a call, the most specific one decides (route_rule_better()).
+ *
+ * The policy does not look at the rules one by one.  libkvmtrap compiles
+ * them into a table of disjoint intervals, sorted by (conduit, immediate,
+ * first function ID), each naming the rule that decides it, and the policy
+ * finds a call's interval by binary search: O(log n) per call for n
+ * rules.  A table is an array map (struct route_entry: a header, the
+ * rules with their hit counts, the intervals) and the policy reads it
+ * through the one slot of an array-of-maps named "route_rules".  An edit
+ * builds a whole new table and swaps the slot, so that every call sees the
+ * old table or the new one, never a mixture; the swap returns once no
+ * call still reads the old one, whose hit counts are then carried over
+ * (kvmtrap_rule_add() and its kind in libkvmtrap_rules.c).
  *
  * Of the rules that match a call, the most specific one decides
  * (route_rule_better(), the same code in the policy and in user space):
@@ -35,12 +43,19 @@
 
 /* The map's name, as "kvmtrap rule" finds it among a VM's programs' maps. */
 #define ROUTE_RULES_MAP_NAME	"route_rules"
+/* At most this many rules per route_table instance. */
+#define ROUTE_RULES_MAX		1024
 /*
- * At most this many rules per route_table instance: the policy visits
- * every rule on each call (bpf_for_each_map_elem()), so the cost of a call
- * grows with the number of rules, and the verifier needs a bound.
+ * At most this many intervals in a compiled table.  A set of rules for one
+ * conduit and immediate needs at most 2n + 1; a rule for any conduit or
+ * any immediate is repeated for each conduit and each immediate that other
+ * rules name, so a set that would need more is refused (-E2BIG).
  */
-#define ROUTE_RULES_MAX		64
+#define ROUTE_TABLE_MAX		8192
+/* Entries of a table map: the header, the rules, the intervals. */
+#define ROUTE_ENTRIES		(1 + ROUTE_RULES_MAX + ROUTE_TABLE_MAX)
+/* Binary search steps that cover any table: 2^14 > ROUTE_ENTRIES. */
+#define ROUTE_SEARCH_STEPS	14
 
 /* route_rule_key::conduit: any conduit (else enum kvm_trap_conduit). */
 #define ROUTE_CONDUIT_ANY	0
@@ -64,6 +79,39 @@ struct route_rule_val {
 struct route_rule {
 	struct route_rule_key key;
 	struct route_rule_val val;
+};
+
+/* route_interval::class of the calls whose immediate no rule names. */
+#define ROUTE_IMM_OTHER		ROUTE_IMM_ANY
+
+/* Entry 0 of a table. */
+struct route_table_hdr {
+	__u32 nr_rules;		/* entries 1..nr_rules: the rules */
+	__u32 nr_intervals;	/* the intervals, right after them */
+};
+
+/*
+ * The calls (conduit, immediate, first..last) that rule entry @rule
+ * decides; 0: none does (a gap, the policy's miss verdict).  The
+ * intervals of one (conduit, immediate) class cover every function ID,
+ * gaps included, so that a call finds its class's interval whenever the
+ * class is in the table, and is looked up in the class of ROUTE_IMM_OTHER
+ * otherwise.
+ */
+struct route_interval {
+	__u64 class;		/* conduit << 32 | immediate or ROUTE_IMM_OTHER */
+	__u64 first;
+	__u64 last;
+	__u32 rule;
+	__u32 pad;
+};
+
+struct route_entry {
+	union {
+		struct route_table_hdr hdr;
+		struct route_rule rule;		/* hits counted here */
+		struct route_interval iv;
+	};
 };
 
 /*
@@ -94,6 +142,17 @@ static inline int route_rule_check(const struct route_rule *r)
 		return -EINVAL;
 	return 0;
 }
+#endif
+
+#ifndef __VMLINUX_H__	/* user space only */
+/*
+ * Write the table of the @n @rules into @t (ROUTE_ENTRIES entries): the
+ * header, the rules (hits as given), the intervals of every class in
+ * (conduit, immediate) order.  -E2BIG: more than ROUTE_TABLE_MAX
+ * intervals; -ENOMEM.  libkvmtrap (kvmtrap_route_compile.c).
+ */
+int route_table_compile(struct route_entry *t, const struct route_rule *rules,
+			int n);
 #endif
 
 /* Does the rule of @k match the call (@conduit, @imm, @func_id)? */

@@ -461,6 +461,60 @@ static void test_replace_while_guest_loops(void)
 	call_expect(&v, 0, FUNC_A, ANSWER_B);
 }
 
+/*
+ * route_table's rules edited while the guest loops: every edit swaps a
+ * whole compiled table, so each call gets the answer of the rules before
+ * an edit or after it, never a mixture nor a miss.  A rule for
+ * FUNC_A..FUNC_A + 1 answers ANSWER_A; adding a narrower one for FUNC_A
+ * alone switches the answer to ANSWER_B, deleting it switches back; 100
+ * other rules make the table deep enough to search.
+ */
+static void test_rule_edits_while_guest_loops(void)
+{
+	struct loop_result res;
+	uint64_t done;
+	struct vmm v;
+	struct run r;
+	int i;
+
+	vmm_start(&v, NULL);
+	run(&r, "kvmtrap attach /usr/lib/kvmtrap/policies/route_table.bpf.o --vm %d",
+	    v.pid);
+	expect_ok(&r);
+	for (i = 0; i < 100; i++) {
+		run(&r, "kvmtrap rule add --vm %d hvc %#x deny", v.pid,
+		    FUNC_A + 0x100 + i);
+		expect_ok(&r);
+	}
+	run(&r, "kvmtrap rule add --vm %d hvc %#x..%#x handled %#llx %#llx",
+	    v.pid, FUNC_A, FUNC_A + 1, ANSWER_A, ANSWER_A + 1);
+	expect_ok(&r);
+	vmm_loop_start(&v, 0, KVM_TRAP_CONDUIT_HVC, FUNC_A, ANSWER_A, ANSWER_B);
+	done = vmm_wait_calls(&v, 100);
+	for (i = 0; i < 10; i++) {
+		run(&r, "kvmtrap rule add --vm %d hvc %#x handled %#llx %#llx",
+		    v.pid, FUNC_A, ANSWER_B, ANSWER_B + 1);
+		expect_ok(&r);
+		done = vmm_wait_calls(&v, done + 50);
+		run(&r, "kvmtrap rule del --vm %d hvc %#x", v.pid, FUNC_A);
+		expect_ok(&r);
+		done = vmm_wait_calls(&v, done + 50);
+	}
+	res = vmm_loop_stop(&v);
+	ksft_print_msg("%lu calls over 20 edits: %lu answers of the wide rule, %lu of the narrow one, %lu switches\n",
+		       res.done, res.from_a, res.from_b, res.switches);
+	CHECK(!res.other, "%lu answers from no rule or a mixture, the last x0 0x%lx",
+	      res.other, res.other_x0);
+	CHECK(res.from_a && res.from_b && res.from_a + res.from_b == res.done,
+	      "%lu + %lu answers for %lu calls", res.from_a, res.from_b,
+	      res.done);
+	/* Each edit took effect before the next: one switch per edit. */
+	CHECK(res.switches == 20, "the answers switched %lu times for 20 edits",
+	      res.switches);
+	run(&r, "kvmtrap detach --vm %d --all", v.pid);
+	expect_ok(&r);
+}
+
 int main(int argc, char *argv[])
 {
 	static const struct kvmtrap_test tests[] = {
@@ -470,6 +524,7 @@ int main(int argc, char *argv[])
 		KVMTRAP_TEST(test_detach_all),
 		KVMTRAP_TEST(test_detach_by_name_after_vmm_exit),
 		KVMTRAP_TEST(test_replace_while_guest_loops),
+		KVMTRAP_TEST(test_rule_edits_while_guest_loops),
 		KVMTRAP_TEST(test_attach_warns_vm_refuses_forwards),
 		KVMTRAP_TEST(test_names_in_pid_ns),
 		KVMTRAP_TEST(test_forward_refused_until_vmm_opts_in),

@@ -382,7 +382,8 @@ static void test_route_table_hits_miss(void)
 static void test_route_table_rule_lib(void)
 {
 	struct kvmtrap_policy *p = pol_load("route_table", NULL, NULL);
-	struct route_rule rules[ROUTE_RULES_MAX + 1], r;
+	static struct route_rule rules[ROUTE_RULES_MAX + 1];
+	struct route_rule r;
 	int fd = OK(kvmtrap_policy_rules_fd(p)), n, i;
 
 	ERR(kvmtrap_policy_rules_fd(pol_load("deny_unknown", NULL, NULL)),
@@ -424,23 +425,30 @@ static void test_route_table_rule_lib(void)
 	r = rule(HVC, 0, 1, 2, KVM_TRAP_DENY, 0);
 	ERR(kvmtrap_rule_del(fd, &r.key), ENOENT);
 
-	/* fill the table: the 65th rule does not fit */
-	for (i = 9; i < ROUTE_RULES_MAX; i++)
-		add_rule(fd, rule(SMC, 0, i, i, KVM_TRAP_DENY, 0));
-	r = rule(SMC, 0, 1000, 1000, KVM_TRAP_DENY, 0);
+	/*
+	 * Fill the table in one swap (the 9 rules and more up to the
+	 * maximum): the next rule does not fit.
+	 */
+	n = OK(kvmtrap_rule_list(fd, rules, ROUTE_RULES_MAX));
+	for (i = n; i < ROUTE_RULES_MAX; i++)
+		rules[i] = rule(SMC, 0, i, i, KVM_TRAP_DENY, 0);
+	OK(kvmtrap_rules_set(fd, rules, ROUTE_RULES_MAX));
+	r = rule(SMC, 0, 5000, 5000, KVM_TRAP_DENY, 0);
 	ERR(kvmtrap_rule_add(fd, &r), ENOSPC);
+	ERR(kvmtrap_rules_set(fd, rules, ROUTE_RULES_MAX + 1), ENOSPC);
 	n = OK(kvmtrap_rule_list(fd, rules, ROUTE_RULES_MAX + 1));
 	CHECK(n == ROUTE_RULES_MAX, "%d rules, expected %d", n,
 	      ROUTE_RULES_MAX);
-	/* the policy still sees all of them (the walk is bounded by 64) */
+	/* the policy finds any of them in the compiled table */
 	TV(p, SMC, 0, ROUTE_RULES_MAX - 1, 0, KVM_TRAP_DENY);
 	TV(p, SMC, 0, 9, 0, KVM_TRAP_DENY);
 	TV(p, SMC, 0, 8, 0, KVM_TRAP_PASS);
 	r = rule(SMC, 0, 9, 9, KVM_TRAP_DENY, 0);
 	OK(kvmtrap_rule_del(fd, &r.key));
 	TV(p, SMC, 0, 9, 0, KVM_TRAP_PASS);
-	r = rule(SMC, 0, 1000, 1000, KVM_TRAP_DENY, 0);
+	r = rule(SMC, 0, 5000, 5000, KVM_TRAP_DENY, 0);
 	OK(kvmtrap_rule_add(fd, &r));
+	TV(p, SMC, 0, 5000, 0, KVM_TRAP_DENY);
 	kvmtrap_policy_close(p);
 }
 

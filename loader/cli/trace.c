@@ -119,11 +119,14 @@ static bool print_batch(void)
 
 /*
  * Add the "kvmtrap_events" ring buffers of program @prog_id to *@rb (once
- * each: @ids and @fds hold the map IDs and fds taken so far).  Returns how
- * many it added.
+ * each: @ids and @fds hold the map IDs and fds taken so far), and count
+ * this trace as a reader of the program's "kvmtrap_readers" (@readers
+ * holds those fds, taken back at the end).  Returns how many rings it
+ * added.
  */
 static int add_prog_rings(uint32_t prog_id, struct ring_buffer **rb,
-			  uint32_t *ids, int *fds, int *nids, int max_ids)
+			  uint32_t *ids, int *fds, int *nids, int max_ids,
+			  int *readers, int *nreaders)
 {
 	int nr, i, added = 0, err = 0, k;
 	uint32_t *map_ids;
@@ -145,6 +148,13 @@ static int add_prog_rings(uint32_t prog_id, struct ring_buffer **rb,
 		map_fd = bpf_map_get_fd_by_id(map_ids[i]);
 		if (map_fd < 0)
 			continue;	/* gone meanwhile */
+		if (*nreaders < max_ids && kvmtrap_readers_add(map_fd, 1) > 0) {
+			/* Events on from here: this map is taken back at the end. */
+			readers[(*nreaders)++] = map_fd;
+			ids[(*nids)++] = map_ids[i];
+			fds[*nids - 1] = -1;
+			continue;
+		}
 		if (bpf_map_get_info_by_fd(map_fd, &mi, &mlen) ||
 		    mi.type != BPF_MAP_TYPE_RINGBUF ||
 		    strcmp(mi.name, KVMTRAP_EVENTS_MAP_NAME)) {
@@ -193,9 +203,9 @@ int do_trace(int argc, char **argv)
 	struct trace_opts o = {};
 	struct sigaction sa = {};
 	char name[KVMTRAP_VM_NAME_LEN], obj[64], fix[256];
-	uint32_t ids[64];
-	int fds[64];
-	int c, n, i, nids = 0, r, err;
+	uint32_t ids[128];
+	int fds[128], readers[128];
+	int c, n, i, nids = 0, nreaders = 0, r, err;
 	uint64_t deadline = 0;
 
 	while ((c = next_opt(argc, argv, opts)) != -1) {
@@ -231,7 +241,7 @@ int do_trace(int argc, char **argv)
 		if (links[i].defunct)
 			continue;
 		err = add_prog_rings(links[i].prog_id, &rb, ids, fds, &nids,
-				     ARRAY_SIZE(ids));
+				     ARRAY_SIZE(ids), readers, &nreaders);
 		/* A program replaced meanwhile: its successor is not ours. */
 		if (err < 0 && err != -ENOENT) {
 			r = fail(KVMTRAP_OP_TRACE, err, "trace", obj);
@@ -277,7 +287,12 @@ out:
 	free(trace_batch);
 	ring_buffer__free(rb);
 	for (i = 0; i < nids; i++)
-		close(fds[i]);
+		if (fds[i] >= 0)
+			close(fds[i]);
+	for (i = 0; i < nreaders; i++) {
+		kvmtrap_readers_add(readers[i], -1);
+		close(readers[i]);
+	}
 	free(links);
 	return r;
 }

@@ -61,9 +61,16 @@ struct kvmtrap_handled_entry {
 
 /*
  * One decision, as a policy streams it through a BPF_MAP_TYPE_RINGBUF map
- * named "kvmtrap_events" for "kvmtrap trace".
+ * named "kvmtrap_events" for "kvmtrap trace".  A policy of
+ * bpf/kvmtrap.bpf.h writes events only while the u32 in its one-entry,
+ * mmap()able array "kvmtrap_readers" is not zero: a reader adds 1 to it
+ * for as long as it reads (kvmtrap_trace_readers() in libkvmtrap), and a
+ * reader killed before it could take its 1 back leaves the events on,
+ * which costs time, not correctness.  A policy without the map always
+ * writes them.
  */
 #define KVMTRAP_EVENTS_MAP_NAME		"kvmtrap_events"
+#define KVMTRAP_READERS_MAP_NAME	"kvmtrap_readers"
 
 struct kvmtrap_event {
 	__u64 time_ns;			/* bpf_ktime_get_ns() */

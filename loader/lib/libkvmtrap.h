@@ -333,6 +333,15 @@ int kvmtrap_handled_read(const char *vm_name,
 			 struct kvmtrap_handled_entry *entries, int max);
 
 /*
+ * Count the caller in or out (@delta +1 or -1) as a reader of a policy's
+ * event stream, through its "kvmtrap_readers" map @map_fd
+ * (kvmtrap_handled.h): the policy writes events only while it has
+ * readers.  Returns the count after the change, or -EINVAL when @map_fd is
+ * not such a map (a policy built without one always writes events).
+ */
+int kvmtrap_readers_add(int map_fd, int delta);
+
+/*
  * KVM_TRAP_NATIVE_LIST: the ranges KVM answers itself for this VM.
  * *@ranges is malloc()ed, the caller frees it; returns the count.
  */
@@ -365,14 +374,28 @@ int kvmtrap_policy_rules_fd(const struct kvmtrap_policy *p);
 
 /*
  * Add @rule (its hits must be 0) to rule map @map_fd; the policy uses it
- * from the next call on.  -EINVAL: route_rule_check() refuses it;
+ * from the next call on.  Every edit compiles and swaps in a whole new
+ * table (bpf/route_table.h): a call sees the rules before the edit or
+ * after it, never a mixture, and the hits of the other rules go on.
+ * -EINVAL: route_rule_check() refuses it, or @map_fd is not a rule map;
  * -EEXIST: a rule with the same key (conduit, immediate, range) is there
- * (delete it first); -ENOSPC: the map holds ROUTE_RULES_MAX rules.
+ * (delete it first); -ENOSPC: the map holds ROUTE_RULES_MAX rules;
+ * -E2BIG: the compiled table would need more than ROUTE_TABLE_MAX
+ * intervals (many rules for any conduit or immediate beside many
+ * immediates).
  */
 int kvmtrap_rule_add(int map_fd, const struct route_rule *rule);
 
 /* Delete the rule of @key.  -ENOENT: there is none. */
 int kvmtrap_rule_del(int map_fd, const struct route_rule_key *key);
+
+/*
+ * Replace all the rules of @map_fd with the @n of @rules, in one swap (a
+ * VMM's configuration, a benchmark's thousand rules); the hits of rules
+ * that stay go on.  Errors as kvmtrap_rule_add(), -EEXIST for two rules of
+ * one key.
+ */
+int kvmtrap_rules_set(int map_fd, const struct route_rule *rules, int n);
 
 /*
  * The rules of @map_fd, most specific first (the order in which the

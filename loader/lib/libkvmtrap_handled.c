@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -265,4 +266,28 @@ out:
 	free(all);
 	close(fd);
 	return err;
+}
+
+int kvmtrap_readers_add(int map_fd, int delta)
+{
+	struct bpf_map_info mi = {};
+	__u32 len = sizeof(mi);
+	uint32_t *n;
+	int r;
+
+	if (bpf_map_get_info_by_fd(map_fd, &mi, &len))
+		return -errno;
+	if (mi.type != BPF_MAP_TYPE_ARRAY || mi.key_size != 4 ||
+	    mi.value_size != 4 || mi.max_entries != 1 ||
+	    !(mi.map_flags & BPF_F_MMAPABLE) ||
+	    strcmp(mi.name, KVMTRAP_READERS_MAP_NAME))
+		return -EINVAL;
+	n = mmap(NULL, sysconf(_SC_PAGESIZE), PROT_READ | PROT_WRITE,
+		 MAP_SHARED, map_fd, 0);
+	if (n == MAP_FAILED)
+		return -errno;
+	/* The policy reads it on every call: no lost update among readers. */
+	r = (int)__atomic_add_fetch(n, delta, __ATOMIC_SEQ_CST);
+	munmap(n, sysconf(_SC_PAGESIZE));
+	return r;
 }

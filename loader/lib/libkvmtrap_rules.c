@@ -1,22 +1,34 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * libkvmtrap_rules.c: the rules of the route_table policy
- * (bpf/route_table.bpf.c), a BPF hash map named "route_rules" that the
- * policy reads on every call.  A VMM that loaded the policy itself takes
- * the map from its policy (kvmtrap_policy_rules_fd()); a tool finds it
- * among the maps of the programs linked to a VM (kvmtrap_rules_open(),
- * "kvmtrap rule").  Adding, deleting and listing work on the map fd, one
- * whole rule per map element, so a vCPU never sees half a rule.
+ * (bpf/route_table.bpf.c).  The policy reads a compiled table, swapped
+ * whole through the one slot of its "route_rules" array-of-maps
+ * (bpf/route_table.h); the rules themselves, with their hit counts, are in
+ * that table too, so the slot is all there is to edit.  A VMM that loaded
+ * the policy itself takes the map from its policy
+ * (kvmtrap_policy_rules_fd()); a tool finds it among the maps of the
+ * programs linked to a VM (kvmtrap_rules_open(), "kvmtrap rule").
+ *
+ * An edit reads the rules of the table in use, changes them, compiles a
+ * new table (disjoint intervals sorted by class and first ID, each naming
+ * its deciding rule), writes it into a new map and swaps it in.  The swap
+ * (a map-in-map update) returns once no program still runs on the old
+ * table, so the hits counted there meanwhile are added to the new one and
+ * none is lost.  Edits of one map from several processes are serialised by
+ * the lock on KVMTRAP_BPFFS_DIR when bpffs has it.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "libkvmtrap_internal.h"
+
+#define TABLE_BYTES	((size_t)ROUTE_ENTRIES * sizeof(struct route_entry))
 
 /* Is map @fd a route_table rule map? */
 static bool is_rules_map(int fd)
@@ -26,10 +38,9 @@ static bool is_rules_map(int fd)
 
 	if (bpf_map_get_info_by_fd(fd, &mi, &len))
 		return false;
-	return mi.type == BPF_MAP_TYPE_HASH &&
+	return mi.type == BPF_MAP_TYPE_ARRAY_OF_MAPS &&
 	       !strcmp(mi.name, ROUTE_RULES_MAP_NAME) &&
-	       mi.key_size == sizeof(struct route_rule_key) &&
-	       mi.value_size == sizeof(struct route_rule_val);
+	       mi.key_size == sizeof(__u32) && mi.max_entries == 1;
 }
 
 /* A new fd of the rule map of program @prog_id, -ENOENT when none. */
@@ -124,24 +135,253 @@ int kvmtrap_policy_rules_fd(const struct kvmtrap_policy *p)
 	return fd;
 }
 
+/* ---- The table in use ----------------------------------------------------- */
+
+struct table {
+	int fd;				/* -1: the slot is empty */
+	struct route_entry *e;		/* mmap()ed, TABLE_BYTES */
+};
+
+static void table_close(struct table *t)
+{
+	if (t->e)
+		munmap(t->e, TABLE_BYTES);
+	if (t->fd >= 0)
+		close(t->fd);
+	t->e = NULL;
+	t->fd = -1;
+}
+
+static int table_map(struct table *t)
+{
+	struct bpf_map_info mi = {};
+	__u32 len = sizeof(mi);
+
+	if (bpf_map_get_info_by_fd(t->fd, &mi, &len))
+		return -errno;
+	/* Written by another build of the policy: not ours to read. */
+	if (mi.type != BPF_MAP_TYPE_ARRAY ||
+	    mi.value_size != sizeof(struct route_entry) ||
+	    mi.max_entries != ROUTE_ENTRIES || !(mi.map_flags & BPF_F_MMAPABLE))
+		return -EINVAL;
+	t->e = mmap(NULL, TABLE_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED,
+		    t->fd, 0);
+	if (t->e == MAP_FAILED) {
+		t->e = NULL;
+		return -errno;
+	}
+	return 0;
+}
+
+/* The table in slot 0 of @map_fd, t->fd -1 when there is none yet. */
+static int table_get(int map_fd, struct table *t)
+{
+	__u32 zero = 0, id;
+	int err;
+
+	t->fd = -1;
+	t->e = NULL;
+	if (bpf_map_lookup_elem(map_fd, &zero, &id))
+		return errno == ENOENT ? 0 : -errno;
+	t->fd = bpf_map_get_fd_by_id(id);
+	if (t->fd < 0)
+		return -errno;
+	err = table_map(t);
+	if (err)
+		table_close(t);
+	return err;
+}
+
+/* The rules of @t (none without a table), into @rules. */
+static int table_rules(const struct table *t, struct route_rule *rules)
+{
+	__u32 n, i;
+
+	if (!t->e)
+		return 0;
+	n = t->e[0].hdr.nr_rules;
+	if (n > ROUTE_RULES_MAX)
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		rules[i] = t->e[1 + i].rule;
+	return n;
+}
+
+/* ---- Swapping -------------------------------------------------------------- */
+
+/*
+ * Put a table of @rules in slot 0 of @map_fd in place of @old (which may
+ * have none), carrying over the hits of rules that stay.
+ */
+static int table_swap(int map_fd, struct table *old, struct route_rule *rules,
+		      int n)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_MMAPABLE);
+	int *from = calloc(n + 1, sizeof(int));
+	struct table t = { .fd = -1 };
+	__u32 zero = 0;
+	int i, k, err;
+
+	if (!from)
+		return -ENOMEM;
+	/* Each rule that stays starts from its count in the old table. */
+	for (i = 0; i < n; i++) {
+		from[i] = 0;
+		rules[i].val.hits = 0;
+		for (k = 0; old->e && k < (int)old->e[0].hdr.nr_rules; k++) {
+			if (!memcmp(&old->e[1 + k].rule.key, &rules[i].key,
+				    sizeof(rules[i].key))) {
+				from[i] = 1 + k;
+				rules[i].val.hits = old->e[1 + k].rule.val.hits;
+				break;
+			}
+		}
+	}
+
+	t.fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "route_table", sizeof(__u32),
+			      sizeof(struct route_entry), ROUTE_ENTRIES, &opts);
+	if (t.fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	err = table_map(&t);
+	if (err)
+		goto out;
+	err = route_table_compile(t.e, rules, n);
+	if (err)
+		goto out;
+	/* Returns once no program runs on the old table any more. */
+	if (bpf_map_update_elem(map_fd, &zero, &t.fd, BPF_ANY)) {
+		err = -errno;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		__u64 late;
+
+		if (!from[i])
+			continue;
+		late = old->e[from[i]].rule.val.hits - rules[i].val.hits;
+		if (late)
+			__atomic_add_fetch(&t.e[1 + i].rule.val.hits, late,
+					   __ATOMIC_SEQ_CST);
+	}
+out:
+	table_close(&t);
+	free(from);
+	return err;
+}
+
+/*
+ * Edit the rules of @map_fd: @edit changes the @n rules in @rules (room
+ * for ROUTE_RULES_MAX + 1) and returns their new count or an error.
+ */
+static int rules_edit(int map_fd, int (*edit)(struct route_rule *, int,
+					       const void *), const void *arg)
+{
+	struct route_rule *rules = calloc(ROUTE_RULES_MAX + 1, sizeof(*rules));
+	struct table old;
+	int lock, n, err;
+
+	if (!rules)
+		return -ENOMEM;
+	if (!is_rules_map(map_fd)) {
+		free(rules);
+		return -EINVAL;
+	}
+	/* Without bpffs (a VMM in its own mount namespace): unserialised. */
+	lock = kvmtrap__lock(false);
+	err = table_get(map_fd, &old);
+	if (err)
+		goto out;
+	n = table_rules(&old, rules);
+	err = n < 0 ? n : edit(rules, n, arg);
+	if (err >= 0)
+		err = table_swap(map_fd, &old, rules, err);
+	table_close(&old);
+out:
+	kvmtrap__unlock(lock);
+	free(rules);
+	return err;
+}
+
+static int find_key(const struct route_rule *rules, int n,
+		    const struct route_rule_key *key)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!memcmp(&rules[i].key, key, sizeof(*key)))
+			return i;
+	return -1;
+}
+
+static int edit_add(struct route_rule *rules, int n, const void *arg)
+{
+	const struct route_rule *rule = arg;
+
+	if (find_key(rules, n, &rule->key) >= 0)
+		return -EEXIST;
+	if (n == ROUTE_RULES_MAX)
+		return -ENOSPC;
+	rules[n] = *rule;
+	return n + 1;
+}
+
+static int edit_del(struct route_rule *rules, int n, const void *arg)
+{
+	int i = find_key(rules, n, arg);
+
+	if (i < 0)
+		return -ENOENT;
+	memmove(&rules[i], &rules[i + 1], (n - i - 1) * sizeof(*rules));
+	return n - 1;
+}
+
+struct set_arg {
+	const struct route_rule *rules;
+	int n;
+};
+
+static int edit_set(struct route_rule *rules, int n, const void *arg)
+{
+	const struct set_arg *s = arg;
+	int i;
+
+	if (s->n > ROUTE_RULES_MAX)
+		return -ENOSPC;
+	for (i = 0; i < s->n; i++) {
+		if (find_key(s->rules, i, &s->rules[i].key) >= 0)
+			return -EEXIST;
+		rules[i] = s->rules[i];
+	}
+	return s->n;
+}
+
 int kvmtrap_rule_add(int map_fd, const struct route_rule *rule)
 {
 	int err = route_rule_check(rule);
 
-	if (err)
-		return err;
-	if (!bpf_map_update_elem(map_fd, &rule->key, &rule->val, BPF_NOEXIST))
-		return 0;
-	err = -errno;
-	/* A full hash map says E2BIG, which reads like a too large rule. */
-	return err == -E2BIG ? -ENOSPC : err;
+	return err ? err : rules_edit(map_fd, edit_add, rule);
 }
 
 int kvmtrap_rule_del(int map_fd, const struct route_rule_key *key)
 {
-	if (bpf_map_delete_elem(map_fd, key))
-		return -errno;
-	return 0;
+	return rules_edit(map_fd, edit_del, key);
+}
+
+int kvmtrap_rules_set(int map_fd, const struct route_rule *rules, int n)
+{
+	struct set_arg s = { rules, n };
+	int i, err;
+
+	if (n < 0)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		err = route_rule_check(&rules[i]);
+		if (err)
+			return err;
+	}
+	return rules_edit(map_fd, edit_set, &s);
 }
 
 static int by_precedence(const void *a, const void *b)
@@ -157,37 +397,25 @@ static int by_precedence(const void *a, const void *b)
 
 int kvmtrap_rule_list(int map_fd, struct route_rule *rules, int max)
 {
-	struct route_rule all[ROUTE_RULES_MAX];
-	struct route_rule_key key, next;
-	void *prev = NULL;
-	int n = 0, i;
-	bool dup;
+	struct route_rule *all;
+	struct table t;
+	int n, i;
 
-	/*
-	 * Into a buffer of the map's size first, so that the order returned
-	 * does not depend on @max.  A rule deleted between two steps of the
-	 * walk is skipped, and may make it start over from the first key:
-	 * rules seen twice are kept once.
-	 */
-	while (n < ROUTE_RULES_MAX) {
-		if (bpf_map_get_next_key(map_fd, prev, &next)) {
-			if (errno != ENOENT)
-				return -errno;
-			break;
-		}
-		key = next;
-		prev = &key;
-		for (i = 0, dup = false; i < n; i++)
-			dup |= !memcmp(&all[i].key, &key, sizeof(key));
-		if (dup)
-			continue;
-		all[n].key = key;
-		if (bpf_map_lookup_elem(map_fd, &key, &all[n].val))
-			continue;
-		n++;
+	if (!is_rules_map(map_fd))
+		return -EINVAL;
+	all = calloc(ROUTE_RULES_MAX, sizeof(*all));
+	if (!all)
+		return -ENOMEM;
+	/* One table: the rules and their hits as of one moment. */
+	n = table_get(map_fd, &t);
+	if (!n)
+		n = table_rules(&t, all);
+	table_close(&t);
+	if (n > 0) {
+		qsort(all, n, sizeof(*all), by_precedence);
+		for (i = 0; i < n && i < max; i++)
+			rules[i] = all[i];
 	}
-	qsort(all, n, sizeof(*all), by_precedence);
-	for (i = 0; i < n && i < max; i++)
-		rules[i] = all[i];
+	free(all);
 	return n;
 }
