@@ -258,7 +258,7 @@ static void test_too_big(void)
 static void test_random(void)
 {
 	static struct route_rule rules[64];
-	unsigned int seed = getenv("ROUTE_SEED") ? atoi(getenv("ROUTE_SEED")) :
+	unsigned int seed = getenv("ROUTE_SEED") ? (unsigned int)atoi(getenv("ROUTE_SEED")) :
 			    (unsigned int)time(NULL);
 	static const uint32_t conduits[] = { ANY, HVC, SMC, PAPR };
 	static const uint32_t imms[] = { IANY, 0, 0, 1, 5 };
