@@ -447,9 +447,9 @@ $(BENCH_OUT)/kvmtrap_ppc_bench.o: $(TOP)/bench/kvmtrap_ppc_bench.c 		$(BENCH_OUT
 	@echo "  CC      $(@F)"
 	$(Q)$(ACC) $(PPC_ST_CFLAGS) -mno-vsx -mno-altivec -I$(BENCH_OUT) -c $< -o $@
 
-$(BENCH_BIN): $(BENCH_OUT)/kvmtrap_ppc_bench.o $(PPC_ST_LIB_OBJS) $(LIBBPF_A)
+$(BENCH_BIN): $(BENCH_OUT)/kvmtrap_ppc_bench.o $(PPC_ST_LIB_OBJS) $(LIBKVMTRAP_A) $(LIBBPF_A)
 	@echo "  LD      $(@F)"
-	$(Q)$(ACC) -static -o $@ $< $(PPC_ST_LIB_OBJS) $(ST_LDLIBS)
+	$(Q)$(ACC) -static -o $@ $< $(PPC_ST_LIB_OBJS) $(LIBKVMTRAP_A) $(ST_LDLIBS)
 endif
 
 $(BENCH_OUT)/kvmtrap_bench: $(BENCH_OUT)/kvmtrap_bench.o $(LIBKVMTRAP_A) $(LIBBPF_A) $(LIBKVM_OBJS)

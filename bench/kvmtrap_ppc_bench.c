@@ -18,7 +18,9 @@
  * Output, one line per case, as kvmtrap_bench:
  *	BENCH <case> <instructions per call> <calls per round>
  * Cases that need KVM_CAP_TRAP_BPF are left out on a kernel without it.
- * Each case checks what the guest got.
+ * Each case checks what the guest got.  The "policy-" cases load the
+ * bundled route_table policy (bpf/, in the VM under POLICY_DIR) through
+ * libkvmtrap, as a VMM does, with its rules set in one swap.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,17 +29,22 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <bpf/libbpf.h>
 #include <linux/kvm_trap.h>
 
 #include "kvmtrap_bench.skel.h"
+#include "libkvmtrap.h"
 #include "ppc_vm.h"
 
 #define BENCH_HCALL	0xf3f0	/* unknown to KVM */
 #define VMM_ANSWER	0x600d
 #define ROUNDS		9
 #define WARM_UP		300
+#define POLICY_DIR	"/usr/lib/kvmtrap/policies"
+/* r3 of the route_table rule the hcall matches. */
+#define ROUTE_R3	0x7ab1e
 
 struct bench_case {
 	const char *name;
@@ -46,6 +53,7 @@ struct bench_case {
 	uint64_t want_r3;	/* what the guest must get */
 	bool undef;		/* a program interrupt per call, stepped over */
 	unsigned int n;		/* calls per round */
+	unsigned int rules;	/* route_table with that many rules */
 };
 
 static const struct bench_case cases[] = {
@@ -64,6 +72,12 @@ static const struct bench_case cases[] = {
 	  .undef = true, .n = 200 },
 	{ "bpf-forward", BENCH_HCALL, "bench_forward", .want_r3 = VMM_ANSWER,
 	  .n = 100 },
+	{ "policy-route-table-1", BENCH_HCALL, .rules = 1, .want_r3 = ROUTE_R3,
+	  .n = 200 },
+	{ "policy-route-table-64", BENCH_HCALL, .rules = 64, .want_r3 = ROUTE_R3,
+	  .n = 200 },
+	{ "policy-route-table-1024", BENCH_HCALL, .rules = ROUTE_RULES_MAX,
+	  .want_r3 = ROUTE_R3, .n = 200 },
 };
 
 #define FIRST_TRAP_CASE 2
@@ -118,14 +132,63 @@ static uint64_t round_ns(struct ppc_vcpu *vcpu, const struct bench_case *c,
 	return t1 - t0;
 }
 
+/*
+ * route_table with @c->rules rules for @vm, set in one swap: one for the
+ * hcall (HANDLED, r3 = ROUTE_R3), the others DENY for hcall numbers around
+ * it, which the search steps over.  Returns the link fd.
+ */
+static int attach_route_table(const struct bench_case *c, struct ppc_vm *vm,
+			      struct kvmtrap_vm **kvm, struct kvmtrap_policy **p)
+{
+	struct route_rule *rules = calloc(c->rules, sizeof(*rules));
+	unsigned int i;
+	int r, link;
+
+	PPC_ASSERT(rules, "calloc");
+	for (i = 0; i < c->rules; i++) {
+		uint64_t nr = c->hcall + 8 * ((int64_t)i - c->rules / 2);
+
+		if (i && nr >= c->hcall)
+			nr += 4;
+		rules[i] = (struct route_rule){
+			.key = {
+				.conduit = KVM_TRAP_CONDUIT_PAPR_HCALL,
+				.first = i ? nr : c->hcall,
+				.last = i ? nr : c->hcall,
+			},
+			.val.verdict = i ? KVM_TRAP_DENY : KVM_TRAP_HANDLED,
+			.val.ret = { i ? 0 : ROUTE_R3 },
+		};
+	}
+	r = kvmtrap_vm_open(vm->fd, kvm);
+	PPC_ASSERT(!r, "kvmtrap_vm_open: %s", strerror(-r));
+	r = kvmtrap_policy_open(POLICY_DIR "/route_table.bpf.o", p);
+	PPC_ASSERT(!r, "kvmtrap_policy_open: %s", strerror(-r));
+	r = kvmtrap_policy_load(*p, *kvm);
+	PPC_ASSERT(!r, "kvmtrap_policy_load: %s", strerror(-r));
+	r = kvmtrap_rules_set(kvmtrap_policy_rules_fd(*p), rules, c->rules);
+	PPC_ASSERT(!r, "kvmtrap_rules_set(%u): %s", c->rules, strerror(-r));
+	link = kvmtrap_policy_attach(*p, *kvm);
+	PPC_ASSERT(link >= 0, "kvmtrap_policy_attach: %s", strerror(-link));
+	free(rules);
+	return link;
+}
+
 static double run_case(const struct bench_case *c, struct kvmtrap_bench *skel)
 {
 	struct ppc_vm *vm = ppc_vm_create(PPC_KVM_HV);
 	struct ppc_vcpu *vcpu = ppc_vcpu_add(vm);
 	uint64_t t, best1 = UINT64_MAX, bestn = UINT64_MAX;
+	char name[KVMTRAP_VM_NAME_LEN] = "";
+	struct kvmtrap_policy *policy = NULL;
+	struct kvmtrap_vm *kvm = NULL;
 	struct bpf_link *link = NULL;
-	int i;
+	int i, link_fd = -1;
 
+	if (c->rules) {
+		link_fd = attach_route_table(c, vm, &kvm, &policy);
+		snprintf(name, sizeof(name), "%s", kvmtrap_vm_name(kvm));
+	}
 	if (c->prog) {
 		struct bpf_program *p;
 
@@ -146,7 +209,14 @@ static double run_case(const struct bench_case *c, struct kvmtrap_bench *skel)
 	}
 
 	bpf_link__destroy(link);
+	if (c->rules) {
+		close(link_fd);
+		kvmtrap_policy_close(policy);
+		kvmtrap_vm_close(kvm);
+	}
 	ppc_vm_free(vm);
+	if (*name)
+		kvmtrap_vm_cleanup(name);
 	return (double)(bestn - best1) / c->n;
 }
 
