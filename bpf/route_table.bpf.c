@@ -38,8 +38,13 @@ const volatile enum kvm_trap_verdict miss = KVM_TRAP_PASS;
 struct route_table {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, ROUTE_ENTRIES);
-	__type(key, __u32);
-	__type(value, struct route_entry);
+	/*
+	 * Sizes, not types: an inner map's value type is emitted as a mere
+	 * declaration, which libbpf cannot size; libkvmtrap creates the
+	 * tables without BTF anyway.
+	 */
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct route_entry));
 	/* libkvmtrap writes a new table in place before it swaps it in. */
 	__uint(map_flags, BPF_F_MMAPABLE);
 };

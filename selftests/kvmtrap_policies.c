@@ -587,6 +587,14 @@ static void expect_event(const struct events *ev, int i, uint32_t conduit,
 	      flags, arg0);
 }
 
+/* Count the test in as a reader of @p's events: it writes them from now on. */
+static void join_readers(struct kvmtrap_policy *p)
+{
+	int n = kvmtrap_readers_add(pol_map(p, KVMTRAP_READERS_MAP_NAME), 1);
+
+	CHECK(n == 1, "kvmtrap_readers_add: %d, expected 1 reader", n);
+}
+
 static uint64_t audit_count(struct kvmtrap_policy *p, uint32_t slot)
 {
 	uint64_t n;
@@ -601,6 +609,7 @@ static void test_audit_run(void)
 	struct kvm_trap_ctx ctx;
 	struct events ev;
 
+	join_readers(p);
 	tv_(p, HVC, 0, OEM64(1), 0, 0, KVM_TRAP_PASS);
 	tv_(p, SMC, 0x42, 0x5, 0, 3, KVM_TRAP_PASS);
 	tv_(p, HVC, 0, SIP32(2), T_AARCH32, AUDIT_MAX_VCPUS + 3,
@@ -623,6 +632,7 @@ static void test_audit_run(void)
 
 	p = pol_load("audit", "func_first=0xc3000000 func_last=0xc3000001",
 		     NULL);
+	join_readers(p);
 	trun(p, HVC, 0, OEM64(0) - 1, 0, 0, &ctx);
 	trun(p, HVC, 0, OEM64(0), 0, 0, &ctx);
 	trun(p, HVC, 0, OEM64(1), 0, 0, &ctx);
@@ -1089,6 +1099,39 @@ static void test_hvc_imm_vm(void)
 	venv_free(&e);
 }
 
+/*
+ * Events cost only while someone reads them: with no reader audit writes
+ * none (its counters still count), with one it writes each call's, and
+ * once the reader has left none again.
+ */
+static void test_events_need_a_reader(void)
+{
+	struct kvmtrap_policy *p = pol_load("audit", NULL, NULL);
+	int fd = pol_map(p, KVMTRAP_READERS_MAP_NAME);
+	struct events ev;
+
+	tv_(p, HVC, 0, OEM64(1), 0, 0, KVM_TRAP_PASS);
+	read_events(p, &ev);
+	CHECK(ev.n == 0, "%d events without a reader", ev.n);
+	CHECK(audit_count(p, 0) == 1, "audit counted %lu calls",
+	      audit_count(p, 0));
+	CHECK(kvmtrap_readers_add(fd, 1) == 1, "first reader");
+	CHECK(kvmtrap_readers_add(fd, 1) == 2, "second reader");
+	tv_(p, HVC, 0, OEM64(2), 0, 0, KVM_TRAP_PASS);
+	read_events(p, &ev);
+	CHECK(ev.n == 1, "%d events with two readers, expected 1", ev.n);
+	expect_event(&ev, 0, HVC, 0, OEM64(2), 0, 0, KT_ARG(1));
+	CHECK(kvmtrap_readers_add(fd, -1) == 1, "a reader left");
+	CHECK(kvmtrap_readers_add(fd, -1) == 0, "the last reader left");
+	tv_(p, HVC, 0, OEM64(3), 0, 0, KVM_TRAP_PASS);
+	read_events(p, &ev);
+	CHECK(ev.n == 0, "%d events after the readers left", ev.n);
+	/* Not a readers map: refused. */
+	CHECK(kvmtrap_readers_add(pol_map(p, KVMTRAP_EVENTS_MAP_NAME), 1) == -EINVAL,
+	      "kvmtrap_readers_add on the ring buffer");
+	kvmtrap_policy_close(p);
+}
+
 static void test_audit_vm(void)
 {
 	struct kvmtrap_policy *p;
@@ -1098,6 +1141,7 @@ static void test_audit_vm(void)
 
 	venv_init(&e, 2);
 	p = venv_attach(&e, "audit", NULL);
+	join_readers(p);
 	vret(e.vcpu[0], HVC, 0, OEM64(1), NS, 0, 0, 0);
 	vret(e.vcpu[1], SMC, 0x42, 0x5, ~0ull, KT_ARG(1), KT_ARG(2), KT_ARG(3));
 	vret(e.vcpu[0], HVC, 0, SIP32(2), NS, 0, 0, 0);
@@ -1441,6 +1485,7 @@ int main(void)
 		KVMTRAP_TEST(test_forward_vendor_run),
 		KVMTRAP_TEST(test_hvc_imm_run),
 		KVMTRAP_TEST(test_audit_run),
+		KVMTRAP_TEST(test_events_need_a_reader),
 		KVMTRAP_TEST(test_ratelimit_run),
 		KVMTRAP_TEST(test_ratelimit_refill),
 		KVMTRAP_TEST(test_handled_in_bpf_run),

@@ -161,6 +161,11 @@ static void test_audit_records_papr(void)
 	PPC_ASSERT(map, "audit has no kvmtrap_events");
 	rb = ring_buffer__new(bpf_map__fd(map), on_event, NULL, NULL);
 	PPC_ASSERT(rb, "ring_buffer__new");
+	/* The policy writes events while it has readers. */
+	map = bpf_object__find_map_by_name(kvmtrap_policy_object(e.p[0]),
+					   KVMTRAP_READERS_MAP_NAME);
+	PPC_ASSERT(map && kvmtrap_readers_add(bpf_map__fd(map), 1) == 1,
+		   "kvmtrap_readers_add");
 	ppc_call(e.vcpu, &c, &res);
 	PPC_ASSERT_EQ(res.outcome, PPC_HCALL_EXIT);
 	PPC_ASSERT(ring_buffer__consume(rb) >= 0, "ring_buffer__consume");
