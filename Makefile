@@ -286,6 +286,19 @@ BENCH_BIN   := $(BENCH_OUT)/kvmtrap_ppc_bench
 BENCH_MODES := hv
 endif
 
+# The qemu suite (arm64): Debian's own qemu-system-aarch64 as the VMM,
+# fetched with only the libraries its binary loads (fetch-qemu-arm64.sh,
+# once, into build/arm64/qemu), the bare-metal guest it boots
+# (selftests/qemu/guest/), and the tests, selftests/qemu/*.c, built like
+# the selftests and run by run-tests as the suite "qemu".
+QEMU_DIR    := $(B)/arm64/qemu
+QEMU_BIN    := $(QEMU_DIR)/bin/qemu-system-aarch64
+GUEST_SRCS  := $(wildcard $(TOP)/selftests/qemu/guest/*.[cS])
+GUEST_ELF   := $(B)/arm64/guests/kvmtrap-guest.elf
+QEMU_TESTS_OUT := $(SELFTESTS_OUT)/qemu
+QEMU_TESTS  := $(if $(filter arm64,$(KARCH)),$(patsubst $(TOP)/selftests/qemu/%.c,\
+	$(QEMU_TESTS_OUT)/%,$(wildcard $(TOP)/selftests/qemu/*.c)))
+
 # The policy library (bpf/*.bpf.c): objects for the VM's
 # /usr/lib/kvmtrap/policies, loaded by path (kvmtrap attach, the example VMM).
 POLICY_OUT  := $(AF)/bpf
@@ -419,17 +432,44 @@ $(BENCH_OUT)/kvmtrap_bench: $(BENCH_OUT)/kvmtrap_bench.o $(LIBKVMTRAP_A) $(LIBBP
 	@echo "  LD      $(@F)"
 	$(Q)$(ACC) -static -o $@ $< $(LIBKVM_OBJS) $(LIBKVMTRAP_A) $(ST_LDLIBS)
 
+# Fetched once; the script's own changes fetch again.
+$(QEMU_BIN): $(TOP)/scripts/fetch-qemu-arm64.sh
+	$(Q)$(TOP)/scripts/fetch-qemu-arm64.sh $(QEMU_DIR)
+	$(Q)touch $@
+
+# Freestanding, MMU off: every access is to Device memory, so no unaligned
+# access and no FP/SIMD register (the guest never enables them).
+GUEST_CFLAGS := -O2 -g -Wall -ffreestanding -fno-builtin -nostdlib -static \
+	-fno-pie -no-pie -mgeneral-regs-only -mstrict-align -fno-stack-protector \
+	-fno-asynchronous-unwind-tables -Wl,--build-id=none -Wl,--no-warn-rwx-segments
+$(GUEST_ELF): $(GUEST_SRCS) $(TOP)/selftests/qemu/guest/guest.ld
+	@mkdir -p $(@D)
+	@echo "  GUEST   $(@F)"
+	$(Q)aarch64-linux-gnu-gcc $(GUEST_CFLAGS) -T $(TOP)/selftests/qemu/guest/guest.ld \
+		-o $@ $(GUEST_SRCS)
+
+$(QEMU_TESTS_OUT)/%.o: $(TOP)/selftests/qemu/%.c $(SKELS) $(LIBBPF_A) | $(QEMU_TESTS_OUT)
+	@echo "  CC      qemu/$(@F)"
+	$(Q)$(ACC) $(ST_CFLAGS) -c $< -o $@
+
+$(QEMU_TESTS_OUT)/%: $(QEMU_TESTS_OUT)/%.o $(LIBKVMTRAP_A) $(LIBBPF_A) $(LIBKVM_OBJS)
+	@echo "  LD      qemu/$(@F)"
+	$(Q)$(ACC) -static -o $@ $< $(LIBKVM_OBJS) $(LIBKVMTRAP_A) $(ST_LDLIBS)
+
+$(QEMU_TESTS_OUT):
+	$(Q)mkdir -p $@
+
 $(BUSYBOX): $(TOP)/scripts/fetch-busybox.sh
 	$(Q)$(TOP)/scripts/fetch-busybox.sh --arch $(KARCH) $(AU)/busybox
 
 -include $(wildcard $(SELFTESTS_OUT)/*.d $(ST_LIB_OUT)/*.d $(BENCH_OUT)/*.d \
 	$(LOADER_OUT)/*.d $(LOADER_OUT)/lib/*.d $(LOADER_OUT)/cli/*.d \
-	$(POLICY_OUT)/*.d $(EXAMPLE_OUT)/*.d)
+	$(POLICY_OUT)/*.d $(EXAMPLE_OUT)/*.d $(QEMU_TESTS_OUT)/*.d)
 
 ifeq ($(KARCH),arm64)
 $(INITRAMFS): $(SELFTEST_BINS) $(FAIL_OBJS) $(SELFTEST_OBJS) $(BENCH_BIN) \
 		$(KVMTRAP_CLI) $(POLICY_OBJS) $(EXAMPLE_VMM) $(EXAMPLE_DATA) \
-		$(BPFTOOL) $(BUSYBOX) \
+		$(BPFTOOL) $(BUSYBOX) $(QEMU_BIN) $(GUEST_ELF) $(QEMU_TESTS) \
 		$(TOP)/scripts/mkinitramfs.sh \
 		$(TOP)/scripts/vm/init $(TOP)/scripts/vm/run-tests $(TOP)/scripts/vm/demo \
 		$(addprefix $(KVMST)/,$(KVM_TESTS))
@@ -437,7 +477,8 @@ $(INITRAMFS): $(SELFTEST_BINS) $(FAIL_OBJS) $(SELFTEST_OBJS) $(BENCH_BIN) \
 		--sbin $(KVMTRAP_CLI) $(EXAMPLE_VMM) \
 		--policies $(POLICY_OBJS) --share $(EXAMPLE_DATA) \
 		--selftests $(SELFTEST_BINS) --bpf $(FAIL_OBJS) $(SELFTEST_OBJS) \
-		--bench $(BENCH_BIN) --kvm $(KVMST) $(KVM_TESTS)
+		--bench $(BENCH_BIN) --qemu $(QEMU_DIR) --qemu-suite $(QEMU_TESTS) \
+		--guests $(GUEST_ELF) --kvm $(KVMST) $(KVM_TESTS)
 else
 $(INITRAMFS): $(SELFTEST_BINS) $(FAIL_OBJS) $(SELFTEST_OBJS) $(BENCH_BIN) \
 		$(KVMTRAP_CLI) $(POLICY_OBJS) $(BPFTOOL) $(BUSYBOX) \
