@@ -223,7 +223,7 @@ ST_CFLAGS := -Wall -Wstrict-prototypes -Wuninitialized -O2 -g -std=gnu99 -MD -MP
 	-DCONFIG_64BIT -U_FORTIFY_SOURCE -fno-builtin-memcmp -fno-builtin-memcpy \
 	-fno-builtin-memset -fno-builtin-strnlen -fno-stack-protector -fno-PIE \
 	-fno-strict-aliasing \
-	-I$(TOP)/selftests -I$(SELFTESTS_OUT) -I$(TOP)/loader/lib -I$(TOP)/include \
+	-I$(TOP)/selftests -I$(SELFTESTS_OUT) -I$(TOP)/loader/lib -iquote $(TOP)/bpf -I$(TOP)/include \
 	-I$(KSRC)/tools/include -I$(KSRC)/tools/arch/arm64/include \
 	-I$(KVMST_SRC)/include -I$(KVMST_SRC)/include/aarch64 \
 	-I$(KSRC)/tools/testing/selftests \
@@ -236,15 +236,16 @@ ST_LDLIBS := $(LIBBPF_A) -lelf -lz -lzstd -ldl -pthread
 PPC_ST_CFLAGS := -Wall -Wstrict-prototypes -Wuninitialized -O2 -g -std=gnu11 -MD -MP \
 	-D_GNU_SOURCE -fno-strict-aliasing \
 	-I$(TOP)/selftests/powerpc -I$(TOP)/selftests/powerpc/lib -I$(SELFTESTS_OUT) \
-	-I$(TOP)/selftests -I$(TOP)/loader/lib -I$(TOP)/include \
+	-I$(TOP)/selftests -I$(TOP)/loader/lib -iquote $(TOP)/bpf -I$(TOP)/include \
 	-I$(KSRC)/tools/testing/selftests -I$(LIBBPF_INC) -isystem $(KHDR)
 
 # libkvmtrap (loader/lib) and the kvmtrap CLI (loader/cli), static, for
 # KARCH, against our UAPI and the tree's libbpf.  The library does not see
-# the CLI's headers; the CLI and the example VMM do (kvmtrap_args.h).
+# the CLI's headers; the CLI does (kvmtrap_args.h).  The example VMM uses
+# the library alone, as a VMM built against an installed one would.
 LOADER_CFLAGS := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
 	-Wstrict-prototypes -O2 -g -std=gnu11 -MD -MP -D_GNU_SOURCE \
-	-I$(TOP)/loader/lib -I$(LOADER_OUT) -I$(TOP)/include -I$(LIBBPF_INC) -isystem $(KHDR)
+	-I$(TOP)/loader/lib -iquote $(TOP)/bpf -I$(LOADER_OUT) -I$(TOP)/include -I$(LIBBPF_INC) -isystem $(KHDR)
 CLI_SRCS    := $(notdir $(wildcard $(TOP)/loader/cli/*.c))
 LIB_SRCS    := $(filter-out %.bpf.c,$(notdir $(wildcard $(TOP)/loader/lib/*.c)))
 LIBKVMTRAP_A := $(LOADER_OUT)/libkvmtrap.a
@@ -304,12 +305,40 @@ QEMU_TESTS  := $(if $(filter arm64,$(KARCH)),$(patsubst $(TOP)/selftests/qemu/%.
 POLICY_OUT  := $(AF)/bpf
 POLICY_OBJS := $(patsubst %.bpf.c,$(POLICY_OUT)/%.bpf.o,$(notdir $(wildcard $(TOP)/bpf/*.bpf.c)))
 # The example VMM (examples/vmm/*.c, one program) and its bundled call
-# scripts and policy sets (examples/vmm/*.calls, *.policies).
+# scripts and policy sets (examples/vmm/*.calls, *.policies); on POWER
+# examples/ppc-vmm (kvmtrap-ppc-vmm, on the POWER selftests' VM library).
 EXAMPLE_OUT := $(AF)/examples
 EXAMPLE_SRCS := $(if $(filter arm64,$(KARCH)),$(wildcard $(TOP)/examples/vmm/*.c))
 EXAMPLE_VMM := $(if $(EXAMPLE_SRCS),$(EXAMPLE_OUT)/kvmtrap-vmm)
+EXAMPLE_PPC_VMM := $(if $(filter ppc64le,$(KARCH)),$(EXAMPLE_OUT)/kvmtrap-ppc-vmm)
 EXAMPLE_DATA := $(if $(EXAMPLE_VMM),\
 	$(wildcard $(TOP)/examples/vmm/*.calls $(TOP)/examples/vmm/*.policies))
+
+# The Linux guest that a real VMM in the VM boots (arm64): the same kernel
+# Image, a busybox initramfs whose /init prints what the guest's firmware
+# drivers said (selftests/qemu/linux/init), and dtb-optee, which gives the guest's
+# device tree the OP-TEE node that makes its driver probe (with the kernel
+# tree's libfdt).
+GUEST_OUT   := $(AF)/guest
+GUEST_FILES := $(if $(filter arm64,$(KARCH)),$(KIMAGE) $(GUEST_OUT)/linux-initramfs.cpio.gz)
+DTB_OPTEE   := $(if $(filter arm64,$(KARCH)),$(GUEST_OUT)/dtb-optee)
+LIBFDT_SRCS := $(addprefix $(KSRC)/scripts/dtc/libfdt/,fdt.c fdt_ro.c fdt_rw.c fdt_wip.c \
+	fdt_sw.c fdt_strerror.c)
+
+$(GUEST_OUT):
+	$(Q)mkdir -p $@
+
+$(GUEST_OUT)/dtb-optee: $(TOP)/selftests/qemu/linux/dtb-optee.c | $(GUEST_OUT)
+	@echo "  CC      $(@F)"
+	$(Q)$(ACC) -O2 -Wall -static -I$(KSRC)/scripts/dtc/libfdt -o $@ $< $(LIBFDT_SRCS)
+
+$(GUEST_OUT)/linux-initramfs.cpio.gz: $(TOP)/selftests/qemu/linux/init $(BUSYBOX) | $(GUEST_OUT)
+	@echo "  CPIO    $(@F)"
+	$(Q)rm -rf $@.d && mkdir -p $@.d/bin $@.d/proc && \
+		install -m 755 $(TOP)/selftests/qemu/linux/init $@.d/init && \
+		install -m 755 $(BUSYBOX) $@.d/bin/busybox && \
+		(cd $@.d && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | \
+		gzip -9 >$@.tmp && mv $@.tmp $@ && rm -rf $@.d
 
 .PHONY: stage2-selftests stage2-initramfs
 stage2-selftests: $(SELFTEST_BINS) $(FAIL_OBJS)
@@ -344,11 +373,19 @@ $(eval $(call bpf_rules,bpf,$(POLICY_OUT)))
 
 $(EXAMPLE_OUT)/%.o: $(TOP)/examples/vmm/%.c $(LIBKVMTRAP_A) $(LIBBPF_A) | $(EXAMPLE_OUT)
 	@echo "  CC      $(@F)"
-	$(Q)$(ACC) $(LOADER_CFLAGS) -I$(TOP)/loader/cli -I$(TOP)/examples/vmm -c $< -o $@
+	$(Q)$(ACC) $(LOADER_CFLAGS) -I$(TOP)/examples/vmm -c $< -o $@
 
-# kvmtrap_args.o: kvmtrap_parse_rule(), the "rule" lines of a policy set.
 $(EXAMPLE_VMM): $(patsubst $(TOP)/examples/vmm/%.c,$(EXAMPLE_OUT)/%.o,$(EXAMPLE_SRCS)) \
-		$(LOADER_OUT)/cli/kvmtrap_args.o $(LIBKVMTRAP_A) $(LIBBPF_A)
+		$(LIBKVMTRAP_A) $(LIBBPF_A)
+	@echo "  LD      $(@F)"
+	$(Q)$(ACC) -static -o $@ $(filter %.o,$^) $(LIBKVMTRAP_A) $(ST_LDLIBS)
+
+$(EXAMPLE_OUT)/ppc-vmm.o: $(TOP)/examples/ppc-vmm/vmm.c $(LIBKVMTRAP_A) $(LIBBPF_A) | $(EXAMPLE_OUT)
+	@echo "  CC      $(@F)"
+	$(Q)$(ACC) $(LOADER_CFLAGS) -I$(TOP)/selftests/powerpc/lib -c $< -o $@
+
+$(EXAMPLE_OUT)/kvmtrap-ppc-vmm: $(EXAMPLE_OUT)/ppc-vmm.o $(PPC_ST_LIB_OBJS) \
+		$(LIBKVMTRAP_A) $(LIBBPF_A)
 	@echo "  LD      $(@F)"
 	$(Q)$(ACC) -static -o $@ $(filter %.o,$^) $(LIBKVMTRAP_A) $(ST_LDLIBS)
 
@@ -470,6 +507,7 @@ ifeq ($(KARCH),arm64)
 $(INITRAMFS): $(SELFTEST_BINS) $(FAIL_OBJS) $(SELFTEST_OBJS) $(BENCH_BIN) \
 		$(KVMTRAP_CLI) $(POLICY_OBJS) $(EXAMPLE_VMM) $(EXAMPLE_DATA) \
 		$(BPFTOOL) $(BUSYBOX) $(QEMU_BIN) $(GUEST_ELF) $(QEMU_TESTS) \
+		$(GUEST_FILES) $(DTB_OPTEE) \
 		$(TOP)/scripts/mkinitramfs.sh \
 		$(TOP)/scripts/vm/init $(TOP)/scripts/vm/run-tests $(TOP)/scripts/vm/demo \
 		$(addprefix $(KVMST)/,$(KVM_TESTS))
@@ -478,17 +516,98 @@ $(INITRAMFS): $(SELFTEST_BINS) $(FAIL_OBJS) $(SELFTEST_OBJS) $(BENCH_BIN) \
 		--policies $(POLICY_OBJS) --share $(EXAMPLE_DATA) \
 		--selftests $(SELFTEST_BINS) --bpf $(FAIL_OBJS) $(SELFTEST_OBJS) \
 		--bench $(BENCH_BIN) --qemu $(QEMU_DIR) --qemu-suite $(QEMU_TESTS) \
-		--guests $(GUEST_ELF) --kvm $(KVMST) $(KVM_TESTS)
+		--guests $(GUEST_ELF) $(GUEST_FILES) --libexec $(DTB_OPTEE) \
+		--kvm $(KVMST) $(KVM_TESTS)
 else
 $(INITRAMFS): $(SELFTEST_BINS) $(FAIL_OBJS) $(SELFTEST_OBJS) $(BENCH_BIN) \
-		$(KVMTRAP_CLI) $(POLICY_OBJS) $(BPFTOOL) $(BUSYBOX) \
+		$(KVMTRAP_CLI) $(POLICY_OBJS) $(EXAMPLE_PPC_VMM) $(BPFTOOL) $(BUSYBOX) \
 		$(TOP)/scripts/mkinitramfs.sh \
 		$(TOP)/scripts/vm/init $(TOP)/scripts/vm/run-tests $(TOP)/scripts/vm/demo
 	$(Q)$(TOP)/scripts/mkinitramfs.sh --arch $(KARCH) $@ $(BUSYBOX) $(BPFTOOL) $(TOP)/scripts/vm \
-		--sbin $(KVMTRAP_CLI) --policies $(POLICY_OBJS) \
+		--sbin $(KVMTRAP_CLI) $(EXAMPLE_PPC_VMM) --policies $(POLICY_OBJS) \
 		--selftests $(SELFTEST_BINS) --bpf $(FAIL_OBJS) $(SELFTEST_OBJS) \
 		--bench $(BENCH_BIN)
 endif
+
+# ---------------------------------------------------------------------------
+# make install [DESTDIR=...] [PREFIX=/usr/local] [KARCH=...]: what an
+# operator and a VMM author take from kvmtrap, built for KARCH: the CLI, its
+# man page, the policy library, and libkvmtrap, shared (with a soname) and
+# static, with its headers and a pkg-config file (libkvmtrap.pc).
+# libkvmtrap carries the kernel tree's libbpf, which has the kvm_trap link
+# and program type that a distribution's libbpf lacks: a VMM takes libbpf's
+# API from it too (<bpf/libbpf.h> in the same include directory) and must
+# not link another libbpf.  Documentation/libkvmtrap.rst, "Installing".
+PREFIX      ?= /usr/local
+DESTDIR     ?=
+KVMTRAP_LIB_VERSION := 0.1.0
+KVMTRAP_SONAME := libkvmtrap.so.0
+PIC_OUT     := $(LOADER_OUT)/pic
+LIBBPF_PIC  := $(LIBBPF_OUT)/sharedobjs/libbpf-in.o
+LIBBPF_STATIC_IN := $(LIBBPF_OUT)/staticobjs/libbpf-in.o
+LIBKVMTRAP_SO := $(PIC_OUT)/libkvmtrap.so.$(KVMTRAP_LIB_VERSION)
+LIBKVMTRAP_DIST_A := $(PIC_OUT)/libkvmtrap.a
+KVMTRAP_MAN := $(LOADER_OUT)/kvmtrap.8
+INSTALL_HEADERS := $(TOP)/loader/lib/libkvmtrap.h $(TOP)/loader/lib/kvmtrap_handled.h \
+	$(TOP)/bpf/route_table.h
+
+$(PIC_OUT):
+	$(Q)mkdir -p $@
+
+$(PIC_OUT)/%.o: $(TOP)/loader/lib/%.c $(LOADER_SKELS) $(LIBBPF_A) | $(PIC_OUT)
+	@echo "  CC      pic/$(@F)"
+	$(Q)$(ACC) $(LOADER_CFLAGS) -fPIC -c $< -o $@
+
+# libbpf's objects for its own shared library: position independent.
+$(LIBBPF_PIC): $(LIBBPF_A)
+	$(Q)$(MAKE) -s -C $(KSRC)/tools/lib/bpf ARCH=$(TARCH) CROSS_COMPILE=$(CROSS) \
+		OUTPUT=$(LIBBPF_OUT)/ $@ >/dev/null
+
+$(LIBKVMTRAP_SO): $(addprefix $(PIC_OUT)/,$(LIB_SRCS:.c=.o)) $(LIBBPF_PIC)
+	@echo "  LD      $(@F)"
+	$(Q)$(ACC) -shared -Wl,-soname,$(KVMTRAP_SONAME) -Wl,--no-undefined -o $@ $^ \
+		-lelf -lz -lzstd
+
+# The static one: ours and libbpf's objects in one archive.
+$(LIBKVMTRAP_DIST_A): $(addprefix $(LOADER_OUT)/lib/,$(LIB_SRCS:.c=.o)) $(LIBBPF_A) | $(PIC_OUT)
+	@echo "  AR      $(@F)"
+	$(Q)rm -f $@ && $(CROSS)ar rcs $@ $(filter %.o,$^) $(LIBBPF_STATIC_IN)
+
+$(KVMTRAP_MAN): $(TOP)/Documentation/kvmtrap.8.rst | $(LOADER_OUT)
+	@echo "  MAN     $(@F)"
+	$(Q)python3 -c 'import sys, docutils.core; \
+		docutils.core.publish_file(source_path=sys.argv[1], \
+			destination_path=sys.argv[2], writer_name="manpage")' $< $@
+
+# The libraries and tools of stage 1 first, as for the initramfs.
+.PHONY: install stage2-install
+install: tools
+	$(Q)$(MAKE) --no-print-directory -f $(TOP)/Makefile stage2-install
+
+# The pkg-config file names PREFIX: written at each install.
+stage2-install: $(KVMTRAP_CLI) $(POLICY_OBJS) $(LIBKVMTRAP_SO) $(LIBKVMTRAP_DIST_A) \
+		$(KVMTRAP_MAN)
+	@echo "  INSTALL $(DESTDIR)$(PREFIX) ($(KARCH))"
+	$(Q)d=$(DESTDIR)$(PREFIX); \
+	install -D -m 755 $(KVMTRAP_CLI) $$d/sbin/kvmtrap && \
+	install -D -m 644 $(KVMTRAP_MAN) $$d/share/man/man8/kvmtrap.8 && \
+	install -d $$d/lib/kvmtrap/policies && \
+	install -m 644 $(POLICY_OBJS) $$d/lib/kvmtrap/policies/ && \
+	install -D -m 755 $(LIBKVMTRAP_SO) $$d/lib/$(notdir $(LIBKVMTRAP_SO)) && \
+	ln -sf $(notdir $(LIBKVMTRAP_SO)) $$d/lib/$(KVMTRAP_SONAME) && \
+	ln -sf $(KVMTRAP_SONAME) $$d/lib/libkvmtrap.so && \
+	install -m 644 $(LIBKVMTRAP_DIST_A) $$d/lib/libkvmtrap.a && \
+	install -d $$d/lib/pkgconfig && \
+	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$${prefix}/lib' \
+		'includedir=$${prefix}/include' '' 'Name: libkvmtrap' \
+		'Description: per-VM BPF policies for the hypervisor calls of KVM guests' \
+		'Version: $(KVMTRAP_LIB_VERSION)' 'Cflags: -I$${includedir}/kvmtrap' \
+		'Libs: -L$${libdir} -lkvmtrap' 'Libs.private: -lelf -lz -lzstd' \
+		>$$d/lib/pkgconfig/libkvmtrap.pc && \
+	install -d $$d/include/kvmtrap/linux $$d/include/kvmtrap/bpf && \
+	install -m 644 $(INSTALL_HEADERS) $$d/include/kvmtrap/ && \
+	install -m 644 $(TOP)/include/uapi/linux/kvm_trap.h $$d/include/kvmtrap/linux/ && \
+	install -m 644 $(LIBBPF_INC)/bpf/*.h $$d/include/kvmtrap/bpf/
 
 # ---------------------------------------------------------------------------
 # Host unit tests: selftests/host/*.c, pure C (CLI parsing, names), built
@@ -496,10 +615,10 @@ endif
 
 HOST_CC     := gcc
 HOST_CFLAGS := -Wall -Wextra -Wno-unused-parameter -O1 -g -std=gnu11 -D_GNU_SOURCE \
-	-I$(TOP)/loader/lib -I$(TOP)/loader/cli -I$(TOP)/include/uapi
+	-I$(TOP)/loader/lib -iquote $(TOP)/bpf -I$(TOP)/loader/cli -I$(TOP)/include/uapi
 HOST_TEST_DEPS := $(TOP)/loader/lib/kvmtrap_names.c $(TOP)/loader/lib/kvmtrap_call.c \
 	$(TOP)/loader/lib/kvmtrap_arch_arm64.c $(TOP)/loader/lib/kvmtrap_arch_ppc64.c \
-	$(TOP)/loader/cli/kvmtrap_args.c
+	$(TOP)/loader/lib/kvmtrap_rule_text.c $(TOP)/loader/cli/kvmtrap_args.c
 HOST_TESTS  := $(patsubst %.c,$(HOST_TESTS_OUT)/%,$(notdir $(wildcard $(TOP)/selftests/host/*.c)))
 
 .PHONY: host-tests
@@ -516,13 +635,6 @@ $(HOST_TESTS_OUT)/%: $(TOP)/selftests/host/%.c $(HOST_TEST_DEPS) \
 
 VMRUN = $(TOP)/scripts/vm-run.sh --arch $(KARCH) --kernel $(KIMAGE) \
 	--initramfs $(INITRAMFS) --timeout $(TIMEOUT)
-
-# What exists for arm64 only: the example VMM.
-ifneq ($(KARCH),arm64)
-ifneq ($(filter demo,$(MAKECMDGOALS)),)
-$(error make demo exists for KARCH=arm64 only)
-endif
-endif
 
 # make check: the host tests once, then each architecture of ARCHS in a make
 # of its own (check-arch: build it, boot once per mode), then the total of

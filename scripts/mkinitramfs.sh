@@ -10,7 +10,7 @@
 #            [--sbin FILE...] [--policies OBJ...] [--share FILE...] \
 #            --selftests FILE... [--bpf OBJ...] [--bench FILE...] \
 #            [--kvm KVMDIR TEST...] [--qemu QEMUDIR] [--qemu-suite FILE...] \
-#            [--guests FILE...]
+#            [--guests FILE...] [--libexec FILE...]
 #
 # --sbin: tools for /usr/sbin (the kvmtrap CLI, the example VMM).
 # --policies: the policy library's objects, in /usr/lib/kvmtrap/policies.
@@ -27,7 +27,11 @@
 # and /usr/bin/qemu-system-aarch64, which runs it with /opt/qemu/lib as
 # its library path.  The one dynamically linked program of the VM.
 # --qemu-suite: the qemu suite's tests, in /usr/libexec/kvmtrap/qemu.
-# --guests: guest images those tests boot, in /usr/libexec/kvmtrap/guests.
+# --guests: guest images those tests and the demo boot (the bare-metal
+# guest, a Linux kernel Image and its initramfs), in
+# /usr/libexec/kvmtrap/guests; not checked as static binaries.
+# --libexec: helper programs of the tests and the demo, in
+# /usr/libexec/kvmtrap.
 set -euo pipefail
 
 arch=arm64
@@ -69,6 +73,7 @@ for a in "$@"; do
 	--qemu) where=qemu; continue ;;
 	--qemu-suite) where=qemusuite; continue ;;
 	--guests) where=guests; continue ;;
+	--libexec) where=libexec; continue ;;
 	esac
 	case "$where" in
 	sbin) install -m 755 "$a" "$root/usr/sbin/" ;;
@@ -77,6 +82,7 @@ for a in "$@"; do
 	self) install -m 755 "$a" "$lib/selftests/" ;;
 	bpf) install -m 644 "$a" "$lib/bpf/" ;;
 	bench) install -m 755 "$a" "$lib/bench/" ;;
+	libexec) install -m 755 "$a" "$lib/" ;;
 	kvmdir) kvmdir=$a; where=kvm ;;
 	qemu)
 		[ -x "$a/bin/qemu-system-aarch64" ] && [ -f "$a/lib/ld-linux-aarch64.so.1" ] ||
@@ -102,7 +108,7 @@ for a in "$@"; do
 	esac
 done
 
-for f in "$root/bin/busybox" "$root"/usr/sbin/* "$lib"/selftests/* "$lib"/bench/* "$lib"/kvm/*/* "$lib"/kvm/* \
+for f in "$root/bin/busybox" "$root"/usr/sbin/* "$lib"/* "$lib"/selftests/* "$lib"/bench/* "$lib"/kvm/*/* "$lib"/kvm/* \
 	"$lib"/qemu/*; do
 	[ -f "$f" ] && [ -x "$f" ] || continue
 	if file -b "$f" | grep -q 'ELF' && ! file -b "$f" | grep -q "$elf"; then

@@ -44,7 +44,6 @@
 #include <linux/kvm.h>
 #include <linux/kvm_trap.h>
 
-#include "kvmtrap_args.h"	/* kvmtrap_parse_rule(), as "kvmtrap rule add" */
 #include "libkvmtrap.h"
 #include "vmm.h"
 

@@ -56,7 +56,6 @@
 
 #include <bpf/libbpf.h>
 
-#include "kvmtrap_args.h"	/* kvmtrap_rule_describe() */
 #include "libkvmtrap.h"
 #include "vmm.h"
 

@@ -133,27 +133,6 @@ bool kvmtrap_range_name(uint64_t first, uint64_t last, char *buf, size_t len);
 
 /* ---- kvmtrap rule: CONDUIT [#IMM] FUNCS [VERDICT [X0 [X1 [X2 [X3]]]]] ---- */
 
-/*
- * A rule of the route_table policy (bpf/route_table.h) as typed:
- *
- *	CONDUIT	hvc, smc or any
- *	#IMM	#0..#0xffff or #any; left out: #0, the SMCCC calls
- *	FUNCS	FUNC, FIRST..LAST (inclusive) or all; each an SMCCC name
- *		(kvmtrap_func_parse()) or a number
- *	VERDICT	pass, handled, forward, deny or undef (with
- *		@with_verdict only)
- *	X0..X3	handled only: the values of x0..x3, the rest 0
- *
- * Without @with_verdict ("rule del") only the key is parsed and the
- * words must end after FUNCS.  @rule is zeroed first.
- */
-int kvmtrap_parse_rule(int argc, char *const argv[], bool with_verdict,
-		       struct route_rule *rule, char *err, size_t errlen);
-
-/* "hvc #any 0x84000000..0x8400ffff": the key of a rule, as typed. */
-void kvmtrap_rule_describe(const struct route_rule_key *key, char *buf,
-			   size_t len);
-
 /* ---- Error messages --------------------------------------------------- */
 
 /* What failed, to choose the fix a message suggests. */

@@ -26,6 +26,44 @@
 
 #include "main.h"
 
+/*
+ * How the help texts spell a call, for the architecture the tool is built
+ * for (messages take the same from libkvmtrap's table, kvmtrap_arch.h).
+ */
+#if defined(__powerpc64__)
+#define HELP_CALL	"papr FUNC [ARG...]"
+#define HELP_FUNC							\
+	"FUNC is a PAPR hcall name (e.g.\n"				\
+	"H_RANDOM, any case) or a number, r3; ARGs are r4..r12.  Numbers are\n" \
+	"decimal or 0x hex.\n"
+#define HELP_AARCH32	"the caller runs with MSR[SF] = 0"
+#define HELP_TEST_RET							\
+	"the return registers r3..r12 as a HANDLED verdict would set them.\n"
+#define HELP_RULE_CALL	"CONDUIT FUNCS"
+#define HELP_RULE							\
+	"CONDUIT is papr or any; FUNCS an hcall number, FIRST..LAST\n"	\
+	"(inclusive) or all, as PAPR names or numbers; VERDICT pass, handled,\n" \
+	"forward, deny or undef; X0..X3 the values a handled hcall returns in\n" \
+	"r3..r6 (the rest 0).  Of the rules matching a"
+#else
+#define HELP_CALL	"hvc|smc [#IMM] FUNC [ARG...]"
+#define HELP_FUNC							\
+	"FUNC is an SMCCC name (e.g.\n"					\
+	"PSCI_VERSION, any case) or a number, x0; ARGs are x1..x7.  Numbers are\n" \
+	"decimal or 0x hex; quote #IMM for the shell ('#0x10').\n"
+#define HELP_AARCH32	"the caller runs AArch32"
+#define HELP_TEST_RET							\
+	"ret[0..3] as a HANDLED verdict would return them (32 bits for SMC32\n" \
+	"calls and AArch32 callers).\n"
+#define HELP_RULE_CALL	"CONDUIT [#IMM] FUNCS"
+#define HELP_RULE							\
+	"CONDUIT is hvc, smc or any; #IMM the immediate, #0..#0xffff or #any\n" \
+	"(left out: #0, the SMCCC calls; quote it for the shell); FUNCS a\n" \
+	"function ID, FIRST..LAST (inclusive) or all, IDs as SMCCC names or\n" \
+	"numbers; VERDICT pass, handled, forward, deny or undef; X0..X3 the\n" \
+	"values a handled call returns (the rest 0).  Of the rules matching a"
+#endif
+
 /* Global options: before the command or among its options. */
 int verbose;
 bool json;
@@ -103,27 +141,24 @@ static const struct cmd cmds[] = {
 	  "  --vm PID[:FD]         the VM; KVM's name PID-FD also works, from the\n"
 	  "                        pinned list only if the VM cannot be opened\n" },
 	{ "query", do_query,
-	  "--vm PID[:FD] [--aarch32] [--vcpu N] hvc|smc [#IMM] FUNC [ARG...]",
+	  "--vm PID[:FD] [--aarch32] [--vcpu N] " HELP_CALL,
 	  "ask KVM how it would route a call",
 	  "Run KVM's whole decision for a described call (KVM_TRAP_QUERY) without\n"
 	  "a vCPU and without side effects: which stage decides, the verdict, the\n"
-	  "link and program, the return values.  FUNC is an SMCCC name (e.g.\n"
-	  "PSCI_VERSION, any case) or a number, x0; ARGs are x1..x7.  Numbers are\n"
-	  "decimal or 0x hex; quote #IMM for the shell ('#0x10').\n"
+	  "link and program, the return values.  " HELP_FUNC
 	  "\n"
 	  "  --vm PID[:FD]         the VM\n"
-	  "  --aarch32             the caller runs AArch32\n"
+	  "  --aarch32             " HELP_AARCH32 "\n"
 	  "  --vcpu N              the vcpu_id the programs see (default 0)\n" },
 	{ "test", do_test,
-	  "POLICY.bpf.o [--set KEY=VALUE]... [--aarch32] [--vcpu N] hvc|smc [#IMM] FUNC [ARG...]",
+	  "POLICY.bpf.o [--set KEY=VALUE]... [--aarch32] [--vcpu N] " HELP_CALL,
 	  "run a policy on a described call, without a VM",
 	  "Load POLICY.bpf.o and run it once (BPF_PROG_TEST_RUN) on the context\n"
 	  "KVM would give it for the described call; print its verdict and\n"
-	  "ret[0..3] as a HANDLED verdict would return them (32 bits for SMC32\n"
-	  "calls and AArch32 callers).\n"
+	  HELP_TEST_RET
 	  "\n"
 	  "  --set KEY=VALUE       as for attach (repeatable)\n"
-	  "  --aarch32             the caller runs AArch32\n"
+	  "  --aarch32             " HELP_AARCH32 "\n"
 	  "  --vcpu N              the vcpu_id the program sees (default 0)\n" },
 	{ "trace", do_trace, "--vm PID[:FD] [--count N] [--timeout SEC]",
 	  "stream the decisions of a VM's policies",
@@ -135,20 +170,16 @@ static const struct cmd cmds[] = {
 	  "  --count N             stop after N events\n"
 	  "  --timeout SEC         stop after SEC seconds\n" },
 	{ "rule", do_rule,
-	  "add|del|list --vm PID[:FD] [--link ID] [CONDUIT [#IMM] FUNCS [VERDICT [X0..X3]]]",
+	  "add|del|list --vm PID[:FD] [--link ID] [" HELP_RULE_CALL " [VERDICT [X0..X3]]]",
 	  "edit the rules of a VM's route_table policy",
 	  "Add, delete or list the rules of the route_table policy linked to the\n"
 	  "VM (its \"route_rules\" map).  A rule maps a call to a verdict:\n"
 	  "\n"
-	  "  kvmtrap rule add --vm VM CONDUIT [#IMM] FUNCS VERDICT [X0 [X1 [X2 [X3]]]]\n"
-	  "  kvmtrap rule del --vm VM CONDUIT [#IMM] FUNCS\n"
+	  "  kvmtrap rule add --vm VM " HELP_RULE_CALL " VERDICT [X0 [X1 [X2 [X3]]]]\n"
+	  "  kvmtrap rule del --vm VM " HELP_RULE_CALL "\n"
 	  "  kvmtrap rule list --vm VM\n"
 	  "\n"
-	  "CONDUIT is hvc, smc or any; #IMM the immediate, #0..#0xffff or #any\n"
-	  "(left out: #0, the SMCCC calls; quote it for the shell); FUNCS a\n"
-	  "function ID, FIRST..LAST (inclusive) or all, IDs as SMCCC names or\n"
-	  "numbers; VERDICT pass, handled, forward, deny or undef; X0..X3 the\n"
-	  "values a handled call returns (the rest 0).  Of the rules matching a\n"
+	  HELP_RULE "\n"
 	  "call the most specific decides: exact conduit before any, then exact\n"
 	  "immediate before #any, then the narrower range, then the lower FIRST.\n"
 	  "list shows them in that order, with the calls each decided.\n"

@@ -8,7 +8,8 @@
  * arm64 (SMCCC over HVC and SMC, kvmtrap_arch_arm64.c) and POWER (PAPR
  * hcalls over sc 1, kvmtrap_arch_ppc64.c); KVMTRAP_ARCH below is the one
  * of the machine the code is built for.  What still speaks arm64 outside
- * the table: the CLI's help texts and its --aarch32 option.
+ * the table: the name of the --aarch32 option (MSR[SF] = 0 on POWER); the
+ * CLI's help texts choose their words by the same build-time test.
  */
 #ifndef __KVMTRAP_ARCH_H
 #define __KVMTRAP_ARCH_H

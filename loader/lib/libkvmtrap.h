@@ -40,7 +40,7 @@
 #include <linux/kvm_trap.h>
 
 #include "kvmtrap_handled.h"
-#include "../../bpf/route_table.h"
+#include "route_table.h"	/* bpf/route_table.h */
 
 #ifndef KVM_TRAP_ENABLE_FORWARD
 #define KVM_TRAP_ENABLE_FORWARD		(1ULL << 0)
@@ -380,6 +380,30 @@ int kvmtrap_rule_del(int map_fd, const struct route_rule_key *key);
  * to @max, returns how many there are.
  */
 int kvmtrap_rule_list(int map_fd, struct route_rule *rules, int max);
+
+/*
+ * A rule of the route_table policy (bpf/route_table.h) as typed:
+ *
+ *	CONDUIT	hvc, smc (arm64), papr (POWER) or any
+ *	#IMM	#0..#0xffff or #any; left out: #0, the SMCCC calls (arm64
+ *		only: a PAPR hcall has none)
+ *	FUNCS	FUNC, FIRST..LAST (inclusive) or all; each a call's name
+ *		(kvmtrap_func_parse()) or a number
+ *	VERDICT	pass, handled, forward, deny or undef (with
+ *		@with_verdict only)
+ *	X0..X3	handled only: the values of x0..x3 (r3..r6), the rest 0
+ *
+ * Without @with_verdict ("rule del") only the key is parsed and the
+ * words must end after FUNCS.  @rule is zeroed first.  -EINVAL with a
+ * one-line message in @err (@errlen bytes, may be 0) when the words are
+ * not a rule; the words are those of "kvmtrap rule add" and "rule del".
+ */
+int kvmtrap_parse_rule(int argc, char *const argv[], bool with_verdict,
+		       struct route_rule *rule, char *err, size_t errlen);
+
+/* "hvc #any 0x84000000..0x8400ffff": the key of a rule, as typed. */
+void kvmtrap_rule_describe(const struct route_rule_key *key, char *buf,
+			   size_t len);
 
 /* ---- Names shared by parsing, help and output ---------------------------- */
 
