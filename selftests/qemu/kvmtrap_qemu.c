@@ -20,7 +20,9 @@
  * route_table policy with rules; a FORWARD policy on a VMM that did not
  * opt in (the guest gets NOT_SUPPORTED, QEMU sees no exit and keeps
  * running, status and query say refused); trace of audit's events;
- * detach restoring the default; attach by pid during QEMU's start-up.
+ * detach restoring the default; attach by pid during QEMU's start-up;
+ * a Linux guest (this kernel) whose OP-TEE driver probes a Trusted OS that
+ * is not there, without a policy and with one that answers its probe.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE	/* strchrnul() */
@@ -36,6 +38,11 @@
 
 #define QEMU		"/usr/bin/qemu-system-aarch64"
 #define GUEST		"/usr/libexec/kvmtrap/guests/kvmtrap-guest.elf"
+/* The Linux guest: this kernel, its busybox initramfs, the tree's editor. */
+#define LINUX_IMAGE	"/usr/libexec/kvmtrap/guests/Image"
+#define LINUX_INITRD	"/usr/libexec/kvmtrap/guests/linux-initramfs.cpio.gz"
+#define DTB_OPTEE	"/usr/libexec/kvmtrap/dtb-optee"
+#define LINUX_MEM	"256"
 #define POLICIES	"/usr/lib/kvmtrap/policies"
 #define PIN_ROOT	"/sys/fs/bpf/kvmtrap"
 #define QEMU_TIMEOUT_MS	120000
@@ -74,6 +81,7 @@ struct qemu {
 	pid_t pid;
 	int mon;			/* the monitor's stdin */
 	char serial[64], log[64];
+	const char *dtb;		/* a Linux guest with this tree */
 };
 
 /* ---- QEMU ---------------------------------------------------------------- */
@@ -161,6 +169,16 @@ static void qemu_start(struct qemu *q)
 		snprintf(serial, sizeof(serial), "file:%s", q->serial);
 		if (dup2(in[0], 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
 			_exit(125);
+		if (q->dtb)
+			execl(QEMU, QEMU, "-nodefaults", "-no-user-config",
+			      "-display", "none", "-accel", "kvm",
+			      "-M", "virt,gic-version=3", "-cpu", "host",
+			      "-m", LINUX_MEM, "-smp", "1",
+			      "-kernel", LINUX_IMAGE, "-initrd", LINUX_INITRD,
+			      "-dtb", q->dtb,
+			      "-append", "console=ttyAMA0 loglevel=4 panic=-1",
+			      "-serial", serial, "-monitor", "stdio",
+			      "-S", "-no-shutdown", NULL);
 		execl(QEMU, QEMU, "-nodefaults", "-no-user-config",
 		      "-display", "none", "-accel", "kvm",
 		      "-M", "virt,gic-version=3", "-cpu", "host",
@@ -473,12 +491,62 @@ static struct jv *status_stats(const struct qemu *q, struct run *r)
 
 static struct qemu qemu_ready(void)
 {
-	struct qemu q;
+	struct qemu q = {};
 
 	expect_nothing_pinned();
 	qemu_start(&q);
 	qemu_wait_ready(&q);
 	return q;
+}
+
+/*
+ * A Linux guest (this kernel) whose device tree has an OP-TEE node, so that
+ * its OP-TEE driver probes the Trusted OS with HVC calls that KVM does not
+ * handle: QEMU's own tree for the same machine (-machine dumpdtb=), with
+ * the node added by dtb-optee.  The guest's /init prints the driver's
+ * messages as "L2-LOG ..." lines, then "L2-END", and powers off.
+ */
+static struct qemu qemu_linux_ready(void)
+{
+	static char dtb[64];
+	char plain[64];
+	struct qemu q = {};
+	struct run r;
+
+	snprintf(plain, sizeof(plain), "/tmp/virt-%d.dtb", getpid());
+	snprintf(dtb, sizeof(dtb), "/tmp/virt-optee-%d.dtb", getpid());
+	run(&r, QEMU " -nodefaults -no-user-config -display none -accel kvm "
+	    "-M virt,gic-version=3,dumpdtb=%s -cpu host -m " LINUX_MEM " -smp 1",
+	    plain);
+	expect_ok(&r);
+	run(&r, DTB_OPTEE " %s %s", plain, dtb);
+	expect_ok(&r);
+	unlink(plain);
+	expect_nothing_pinned();
+	q.dtb = dtb;
+	qemu_start(&q);
+	qemu_wait_ready(&q);
+	return q;
+}
+
+/* Boot the Linux guest (from -S) and wait for its init's last line. */
+static char *qemu_run_linux(struct qemu *q)
+{
+	uint64_t deadline = now_ms() + QEMU_TIMEOUT_MS;
+	char *out;
+
+	qemu_cmd(q, "cont");
+	for (;;) {
+		out = read_file(q->serial);
+		if (strstr(out, "L2-END"))
+			return out;
+		CHECK(qemu_alive(q), "QEMU exited:\n%s\n--- QEMU:\n%s", out,
+		      read_file(q->log));
+		CHECK(now_ms() < deadline, "the Linux guest did not finish:\n%s",
+		      out);
+		free(out);
+		sleep_ms(50);
+	}
 }
 
 static void qemu_done(struct qemu *q)
@@ -863,6 +931,104 @@ static void test_attach_during_startup(void)
 	qemu_done(&q);
 }
 
+/* OP-TEE's calls, as drivers/tee/optee of this kernel makes them (SMC32). */
+#define OPTEE_CALLS_UID		0xbf00ff01u
+#define OPTEE_CALLS_REVISION	0xbf00ff03u
+#define OPTEE_GET_OS_REVISION	0xb2000001u
+
+/*
+ * A Linux guest's OP-TEE driver, no policy: KVM does not know the Trusted
+ * OS's UID call and answers NOT_SUPPORTED (query agrees), which the driver
+ * reports as an API UID mismatch.
+ */
+static void test_linux_optee_default(void)
+{
+	struct qemu q = qemu_linux_ready();
+	struct run r;
+	struct jv *o;
+	char *out;
+
+	run(&r, "kvmtrap --json query --vm %d hvc %#x", q.pid, OPTEE_CALLS_UID);
+	expect_ok(&r);
+	o = run_json(&r);
+	jexpect_str(o, "stage", "default");
+	jexpect_str(o, "verdict", "deny");
+	out = qemu_run_linux(&q);
+	CHECK(strstr(out, "L2-LOG optee: api uid mismatch"),
+	      "the guest's OP-TEE driver did not report the UID mismatch:\n%s",
+	      out);
+	free(out);
+	qemu_done(&q);
+}
+
+/*
+ * A policy answers the guest's OP-TEE probe: route_table rules give the
+ * Trusted OS's UID, its revision 3.22 and API revision 2.0.  The guest's
+ * driver, a driver nobody here wrote, then reports "revision 3.22" and
+ * stops at the next call nobody answers (capabilities).  kvmtrap trace
+ * shows the driver's calls as audit saw them, and every rule counted its
+ * call.
+ */
+static void test_linux_optee_answered(void)
+{
+	static const uint32_t rules[] = { OPTEE_CALLS_UID, OPTEE_GET_OS_REVISION,
+					  OPTEE_CALLS_REVISION };
+	struct qemu q = qemu_linux_ready();
+	bool seen_uid = false;
+	struct proc p;
+	struct run r, tr;
+	struct jv *a;
+	char line[512];
+	char *out;
+	int i, k;
+
+	attach(&q, &r, "audit.bpf.o");
+	attach(&q, &r, "route_table.bpf.o");
+	run(&r, "kvmtrap rule add --vm %d hvc %#x handled 0x384fb3e0 0xe7f811e3 0xaf630002 0xa5d5c51b",
+	    q.pid, OPTEE_CALLS_UID);
+	expect_ok(&r);
+	run(&r, "kvmtrap rule add --vm %d hvc %#x handled 3 22", q.pid,
+	    OPTEE_GET_OS_REVISION);
+	expect_ok(&r);
+	run(&r, "kvmtrap rule add --vm %d hvc %#x handled 2 0", q.pid,
+	    OPTEE_CALLS_REVISION);
+	expect_ok(&r);
+	spawn(&p, &tr, 0, "kvmtrap --json trace --vm %d --count 3 --timeout 100",
+	      q.pid);
+	/* Time for trace to find the ring buffers before the guest boots. */
+	sleep_ms(1000);
+	out = qemu_run_linux(&q);
+	finish(&p, QEMU_TIMEOUT_MS);
+	expect_ok(&tr);
+	CHECK(!strstr(out, "api uid mismatch") &&
+	      strstr(out, "L2-LOG optee: revision 3.22") &&
+	      strstr(out, "L2-LOG optee: capabilities mismatch"),
+	      "the guest's OP-TEE driver did not report what the policy answered:\n%s",
+	      out);
+	/* audit's event of the UID call, then route_table's answer. */
+	for (k = 0; line_at(tr.out, k, line, sizeof(line)); k++) {
+		struct jv *ev = json_parse(line);
+
+		if (ju64(ev, "func_id") == OPTEE_CALLS_UID &&
+		    !strcmp(jstr(ev, "verdict"), "handled"))
+			seen_uid = true;
+		jexpect_str(ev, "conduit", "hvc");
+	}
+	CHECK(seen_uid, "no handled UID call in the trace:\n%s", tr.out);
+
+	run(&r, "kvmtrap --json rule list --vm %d", q.pid);
+	expect_ok(&r);
+	a = jarr(run_json(&r), "rules");
+	CHECK(a->n == 3, "%d rules:\n%s", a->n, r.out);
+	for (i = 0; i < a->n; i++) {
+		for (k = 0; k < 3; k++)
+			if (ju64(jat(a, i), "first") == rules[k])
+				jexpect_u64(jat(a, i), "hits", 1);
+	}
+	free(out);
+	qemu_done(&q);
+}
+
 int main(int argc, char *argv[])
 {
 	static const struct kvmtrap_test tests[] = {
@@ -874,6 +1040,8 @@ int main(int argc, char *argv[])
 		KVMTRAP_TEST(test_trace),
 		KVMTRAP_TEST(test_detach_restores_default),
 		KVMTRAP_TEST(test_attach_during_startup),
+		KVMTRAP_TEST(test_linux_optee_default),
+		KVMTRAP_TEST(test_linux_optee_answered),
 	};
 
 	if (access(QEMU, X_OK) || access(GUEST, R_OK)) {
