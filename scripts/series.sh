@@ -188,15 +188,17 @@ blurb=$out/blurb.tmp
 	echo "Where each patch would go (get_maintainer.pl on MAINTAINERS)"
 	echo "------------------------------------------------------------"
 	echo
-	for p in "$out"/[0-9][0-9][0-9][0-9]-*.patch; do
-		case "$p" in */0000-cover-letter.patch) continue ;; esac
-		echo "  $(sed -n 's/^Subject: \[PATCH [0-9]*\/[0-9]*\] //p' "$p")"
+	i=0
+	while read -r c e s; do
+		i=$((i + 1))
+		p=$(ls "$out"/"$(printf %04d $i)"-*.patch)
+		echo "  $i. $(git log -1 --format=%s "$c")"
 		(cd "$src" && ./scripts/get_maintainer.pl --no-git \
 			--no-git-fallback --no-email --no-l --no-r --subsystem \
 			--no-rolestats --scm "$p" 2>/dev/null) |
 			grep -v '^THE REST\|^git git://git.kernel.org/pub/scm/linux/kernel/git/torvalds' |
 			sed 's/^/      /' || true
-	done
+	done <"$out/commits"
 	echo
 	echo "Numbers (Documentation/benchmark.rst of kvmtrap, make bench)"
 	echo "-------------------------------------------------------------"
