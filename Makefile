@@ -140,10 +140,11 @@ kernel-base: tree
 # the same files as the tree above (series/series.list); make series-check
 # applies it patch by patch on a pristine tree, builds each step for
 # SERIES_ARCHS with checkpatch --strict, then runs make check with the
-# series' kernels.
+# series' kernels (build/series-check/kernel-ARCH-base: named as the
+# benchmark's baseline for ccache, see series-check.sh).
 
 SERIES_ARCHS ?= arm64 ppc64le
-series_image = $(B)/series-check/kernel-$(1)/$(if $(filter arm64,$(1)),arch/arm64/boot/Image,vmlinux)
+series_image = $(B)/series-check/kernel-$(1)-base/$(if $(filter arm64,$(1)),arch/arm64/boot/Image,vmlinux)
 
 .PHONY: series series-check
 series: tree

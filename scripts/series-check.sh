@@ -23,7 +23,12 @@ work=${3:?}
 archs=${SERIES_ARCHS:-arm64 ppc64le}
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
-tree=$work/linux
+# Named as the benchmark's baseline (build/linux-base, build/kernel-ARCH-base):
+# ccache keys on paths relative to the object directory, so the first
+# build, of the pristine tree with the fixes and the config less our
+# option, is then the baseline's, from the cache.
+tree=$work/linux-base
+kobj() { echo "$work/kernel-$1-base"; }
 report=$work/report
 
 die() { echo "series-check: $*" >&2; exit 1; }
@@ -109,9 +114,9 @@ for p in "${patches[@]}"; do
 	name=$(basename "$p" .patch)
 	log=$work/$name.log
 	: >"$log"
-	subj=$(sed -n 's/^Subject: \[PATCH [0-9]*\/[0-9]*\] //p' "$p")
-	echo "=== [$i/${#patches[@]}] $subj"
 	g am -q --no-3way "$p" >>"$log" 2>&1 || { cat "$log"; die "$name does not apply"; }
+	subj=$(g log -1 --format=%s)
+	echo "=== [$i/${#patches[@]}] $subj"
 	echo "  $(g diff --shortstat HEAD~ HEAD | sed 's/^ *//')"
 
 	# checkpatch, from the tree (its spelling and const lists); spdxcheck
@@ -141,7 +146,7 @@ for p in "${patches[@]}"; do
 		s=$SECONDS
 		# shellcheck disable=SC2046
 		if ! KARCH=$a nice -n 19 "$top/scripts/kernel-build.sh" "$tree" \
-			"$work/kernel-$a" $(frags "$a") >>"$log" 2>&1; then
+			"$(kobj "$a")" $(frags "$a") >>"$log" 2>&1; then
 			tail -30 "$log"
 			printf '%-4s %-8s %-7s %-30s %s\n' "$i" "$a" FAIL "$cp_res" "$subj" >>"$report"
 			die "$name: the $a kernel does not build (log: $log)"
