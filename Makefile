@@ -136,6 +136,31 @@ kernel-base: tree
 		$(TOP)/scripts/kernel-build.sh $(KSRC_BASE) $(KOBJ_BASE) $(KOBJ_BASE)/base.config
 
 # ---------------------------------------------------------------------------
+# The patch series (Documentation/series.rst): make series writes it from
+# the same files as the tree above (series/series.list); make series-check
+# applies it patch by patch on a pristine tree, builds each step for
+# SERIES_ARCHS with checkpatch --strict, then runs make check with the
+# series' kernels (build/series-check/kernel-ARCH-base: named as the
+# benchmark's baseline for ccache, see series-check.sh).
+
+SERIES_ARCHS ?= arm64 ppc64le
+series_image = $(B)/series-check/kernel-$(1)-base/$(if $(filter arm64,$(1)),arch/arm64/boot/Image,vmlinux)
+
+.PHONY: series series-check
+series: tree
+	$(Q)$(TOP)/scripts/series.sh $(KSRC) $(B)/series
+
+series-check: series
+	$(Q)start=$$(date +%s); st=1; \
+	SERIES_ARCHS="$(SERIES_ARCHS)" JOBS=$(JOBS) V=$(V) \
+		$(TOP)/scripts/series-check.sh $(KSRC) $(B)/series $(B)/series-check && \
+	st=0 && $(foreach a,$(SERIES_ARCHS),\
+		{ $(MAKE) --no-print-directory -f $(TOP)/Makefile check ARCHS=$(a) \
+			KIMAGE=$(call series_image,$(a)) || st=1; } &&) true; \
+	echo "series-check: $$(( $$(date +%s) - start ))s, $(if $(SERIES_ARCHS),$(SERIES_ARCHS): )$$([ $$st = 0 ] && echo passed || echo FAILED)"; \
+	exit $$st
+
+# ---------------------------------------------------------------------------
 # The VM's userspace (static, for KARCH), built from the same kernel tree.
 # The steps that delegate to the tree's own Makefiles (libbpf, bpftool, KVM
 # selftests) are phony and rely on those Makefiles to be incremental; our

@@ -13,7 +13,8 @@ set -euo pipefail
 host_pkgs=(
 	linux-source-6.12 make gcc libc6-dev bc flex bison libssl-dev
 	libelf-dev zlib1g-dev libzstd-dev libcap-dev pkg-config dwarves
-	python3 python3-docutils cpio gzip file xz-utils rsync git ccache binutils
+	python3 python3-docutils python3-ply cpio gzip file xz-utils rsync git ccache
+	binutils
 	clang-16 llvm-16 lld-16
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 	qemu-system-arm ipxe-qemu
