@@ -136,6 +136,31 @@ kernel-base: tree
 		$(TOP)/scripts/kernel-build.sh $(KSRC_BASE) $(KOBJ_BASE) $(KOBJ_BASE)/base.config
 
 # ---------------------------------------------------------------------------
+# The patch series (Documentation/series.rst): make series writes it from
+# the same files as the tree above (series/series.list); make series-check
+# applies it patch by patch on a pristine tree, builds each step for
+# SERIES_ARCHS with checkpatch --strict, then runs make check with the
+# series' kernels (build/series-check/kernel-ARCH-base: named as the
+# benchmark's baseline for ccache, see series-check.sh).
+
+SERIES_ARCHS ?= arm64 ppc64le
+series_image = $(B)/series-check/kernel-$(1)-base/$(if $(filter arm64,$(1)),arch/arm64/boot/Image,vmlinux)
+
+.PHONY: series series-check
+series: tree
+	$(Q)$(TOP)/scripts/series.sh $(KSRC) $(B)/series
+
+series-check: series
+	$(Q)start=$$(date +%s); st=1; \
+	SERIES_ARCHS="$(SERIES_ARCHS)" JOBS=$(JOBS) V=$(V) \
+		$(TOP)/scripts/series-check.sh $(KSRC) $(B)/series $(B)/series-check && \
+	st=0 && $(foreach a,$(SERIES_ARCHS),\
+		{ $(MAKE) --no-print-directory -f $(TOP)/Makefile check ARCHS=$(a) \
+			KIMAGE=$(call series_image,$(a)) || st=1; } &&) true; \
+	echo "series-check: $$(( $$(date +%s) - start ))s, $(if $(SERIES_ARCHS),$(SERIES_ARCHS): )$$([ $$st = 0 ] && echo passed || echo FAILED)"; \
+	exit $$st
+
+# ---------------------------------------------------------------------------
 # The VM's userspace (static, for KARCH), built from the same kernel tree.
 # The steps that delegate to the tree's own Makefiles (libbpf, bpftool, KVM
 # selftests) are phony and rely on those Makefiles to be incremental; our
@@ -287,6 +312,19 @@ BENCH_BIN   := $(BENCH_OUT)/kvmtrap_ppc_bench
 BENCH_MODES := hv
 endif
 
+# The qemu suite (arm64): Debian's own qemu-system-aarch64 as the VMM,
+# fetched with only the libraries its binary loads (fetch-qemu-arm64.sh,
+# once, into build/arm64/qemu), the bare-metal guest it boots
+# (selftests/qemu/guest/), and the tests, selftests/qemu/*.c, built like
+# the selftests and run by run-tests as the suite "qemu".
+QEMU_DIR    := $(B)/arm64/qemu
+QEMU_BIN    := $(QEMU_DIR)/bin/qemu-system-aarch64
+GUEST_SRCS  := $(wildcard $(TOP)/selftests/qemu/guest/*.[cS])
+GUEST_ELF   := $(B)/arm64/guests/kvmtrap-guest.elf
+QEMU_TESTS_OUT := $(SELFTESTS_OUT)/qemu
+QEMU_TESTS  := $(if $(filter arm64,$(KARCH)),$(patsubst $(TOP)/selftests/qemu/%.c,\
+	$(QEMU_TESTS_OUT)/%,$(wildcard $(TOP)/selftests/qemu/*.c)))
+
 # The policy library (bpf/*.bpf.c): objects for the VM's
 # /usr/lib/kvmtrap/policies, loaded by path (kvmtrap attach, the example VMM).
 POLICY_OUT  := $(AF)/bpf
@@ -303,7 +341,7 @@ EXAMPLE_DATA := $(if $(EXAMPLE_VMM),\
 
 # The Linux guest that a real VMM in the VM boots (arm64): the same kernel
 # Image, a busybox initramfs whose /init prints what the guest's firmware
-# drivers said (guests/linux/init), and dtb-optee, which gives the guest's
+# drivers said (selftests/qemu/linux/init), and dtb-optee, which gives the guest's
 # device tree the OP-TEE node that makes its driver probe (with the kernel
 # tree's libfdt).
 GUEST_OUT   := $(AF)/guest
@@ -315,14 +353,14 @@ LIBFDT_SRCS := $(addprefix $(KSRC)/scripts/dtc/libfdt/,fdt.c fdt_ro.c fdt_rw.c f
 $(GUEST_OUT):
 	$(Q)mkdir -p $@
 
-$(GUEST_OUT)/dtb-optee: $(TOP)/guests/linux/dtb-optee.c | $(GUEST_OUT)
+$(GUEST_OUT)/dtb-optee: $(TOP)/selftests/qemu/linux/dtb-optee.c | $(GUEST_OUT)
 	@echo "  CC      $(@F)"
 	$(Q)$(ACC) -O2 -Wall -static -I$(KSRC)/scripts/dtc/libfdt -o $@ $< $(LIBFDT_SRCS)
 
-$(GUEST_OUT)/linux-initramfs.cpio.gz: $(TOP)/guests/linux/init $(BUSYBOX) | $(GUEST_OUT)
+$(GUEST_OUT)/linux-initramfs.cpio.gz: $(TOP)/selftests/qemu/linux/init $(BUSYBOX) | $(GUEST_OUT)
 	@echo "  CPIO    $(@F)"
 	$(Q)rm -rf $@.d && mkdir -p $@.d/bin $@.d/proc && \
-		install -m 755 $(TOP)/guests/linux/init $@.d/init && \
+		install -m 755 $(TOP)/selftests/qemu/linux/init $@.d/init && \
 		install -m 755 $(BUSYBOX) $@.d/bin/busybox && \
 		(cd $@.d && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | \
 		gzip -9 >$@.tmp && mv $@.tmp $@ && rm -rf $@.d
@@ -456,17 +494,45 @@ $(BENCH_OUT)/kvmtrap_bench: $(BENCH_OUT)/kvmtrap_bench.o $(LIBKVMTRAP_A) $(LIBBP
 	@echo "  LD      $(@F)"
 	$(Q)$(ACC) -static -o $@ $< $(LIBKVM_OBJS) $(LIBKVMTRAP_A) $(ST_LDLIBS)
 
+# Fetched once; the script's own changes fetch again.
+$(QEMU_BIN): $(TOP)/scripts/fetch-qemu-arm64.sh
+	$(Q)$(TOP)/scripts/fetch-qemu-arm64.sh $(QEMU_DIR)
+	$(Q)touch $@
+
+# Freestanding, MMU off: every access is to Device memory, so no unaligned
+# access and no FP/SIMD register (the guest never enables them).
+GUEST_CFLAGS := -O2 -g -Wall -ffreestanding -fno-builtin -nostdlib -static \
+	-fno-pie -no-pie -mgeneral-regs-only -mstrict-align -fno-stack-protector \
+	-fno-asynchronous-unwind-tables -Wl,--build-id=none -Wl,--no-warn-rwx-segments
+$(GUEST_ELF): $(GUEST_SRCS) $(TOP)/selftests/qemu/guest/guest.ld
+	@mkdir -p $(@D)
+	@echo "  GUEST   $(@F)"
+	$(Q)aarch64-linux-gnu-gcc $(GUEST_CFLAGS) -T $(TOP)/selftests/qemu/guest/guest.ld \
+		-o $@ $(GUEST_SRCS)
+
+$(QEMU_TESTS_OUT)/%.o: $(TOP)/selftests/qemu/%.c $(SKELS) $(LIBBPF_A) | $(QEMU_TESTS_OUT)
+	@echo "  CC      qemu/$(@F)"
+	$(Q)$(ACC) $(ST_CFLAGS) -c $< -o $@
+
+$(QEMU_TESTS_OUT)/%: $(QEMU_TESTS_OUT)/%.o $(LIBKVMTRAP_A) $(LIBBPF_A) $(LIBKVM_OBJS)
+	@echo "  LD      qemu/$(@F)"
+	$(Q)$(ACC) -static -o $@ $< $(LIBKVM_OBJS) $(LIBKVMTRAP_A) $(ST_LDLIBS)
+
+$(QEMU_TESTS_OUT):
+	$(Q)mkdir -p $@
+
 $(BUSYBOX): $(TOP)/scripts/fetch-busybox.sh
 	$(Q)$(TOP)/scripts/fetch-busybox.sh --arch $(KARCH) $(AU)/busybox
 
 -include $(wildcard $(SELFTESTS_OUT)/*.d $(ST_LIB_OUT)/*.d $(BENCH_OUT)/*.d \
 	$(LOADER_OUT)/*.d $(LOADER_OUT)/lib/*.d $(LOADER_OUT)/cli/*.d \
-	$(POLICY_OUT)/*.d $(EXAMPLE_OUT)/*.d)
+	$(POLICY_OUT)/*.d $(EXAMPLE_OUT)/*.d $(QEMU_TESTS_OUT)/*.d)
 
 ifeq ($(KARCH),arm64)
 $(INITRAMFS): $(SELFTEST_BINS) $(FAIL_OBJS) $(SELFTEST_OBJS) $(BENCH_BIN) \
 		$(KVMTRAP_CLI) $(POLICY_OBJS) $(EXAMPLE_VMM) $(EXAMPLE_DATA) \
-		$(GUEST_FILES) $(DTB_OPTEE) $(BPFTOOL) $(BUSYBOX) \
+		$(BPFTOOL) $(BUSYBOX) $(QEMU_BIN) $(GUEST_ELF) $(QEMU_TESTS) \
+		$(GUEST_FILES) $(DTB_OPTEE) \
 		$(TOP)/scripts/mkinitramfs.sh \
 		$(TOP)/scripts/vm/init $(TOP)/scripts/vm/run-tests $(TOP)/scripts/vm/demo \
 		$(addprefix $(KVMST)/,$(KVM_TESTS))
@@ -474,8 +540,9 @@ $(INITRAMFS): $(SELFTEST_BINS) $(FAIL_OBJS) $(SELFTEST_OBJS) $(BENCH_BIN) \
 		--sbin $(KVMTRAP_CLI) $(EXAMPLE_VMM) \
 		--policies $(POLICY_OBJS) --share $(EXAMPLE_DATA) \
 		--selftests $(SELFTEST_BINS) --bpf $(FAIL_OBJS) $(SELFTEST_OBJS) \
-		--bench $(BENCH_BIN) --kvm $(KVMST) $(KVM_TESTS) \
-		--guest $(GUEST_FILES) --libexec $(DTB_OPTEE)
+		--bench $(BENCH_BIN) --qemu $(QEMU_DIR) --qemu-suite $(QEMU_TESTS) \
+		--guests $(GUEST_ELF) $(GUEST_FILES) --libexec $(DTB_OPTEE) \
+		--kvm $(KVMST) $(KVM_TESTS)
 else
 $(INITRAMFS): $(SELFTEST_BINS) $(FAIL_OBJS) $(SELFTEST_OBJS) $(BENCH_BIN) \
 		$(KVMTRAP_CLI) $(POLICY_OBJS) $(EXAMPLE_PPC_VMM) $(BPFTOOL) $(BUSYBOX) \

@@ -8,11 +8,13 @@ set -euo pipefail
 
 # Host tools: kernel build, BPF toolchain (clang/llvm 16 for -target bpf),
 # pahole for BTF, QEMU, cpio for the initramfs, docutils for the docs
-# check and the man page.
+# check and the man page, binutils' readelf for the libraries of the VM's
+# QEMU (fetch-qemu-arm64.sh).
 host_pkgs=(
 	linux-source-6.12 make gcc libc6-dev bc flex bison libssl-dev
 	libelf-dev zlib1g-dev libzstd-dev libcap-dev pkg-config dwarves
-	python3 python3-docutils cpio gzip file xz-utils rsync git ccache
+	python3 python3-docutils python3-ply cpio gzip file xz-utils rsync git ccache
+	binutils
 	clang-16 llvm-16 lld-16
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 	qemu-system-arm ipxe-qemu

@@ -9,7 +9,8 @@
 # usage: mkinitramfs.sh [--arch arm64|ppc64le] OUT.cpio.gz BUSYBOX BPFTOOL SCRIPTDIR \
 #            [--sbin FILE...] [--policies OBJ...] [--share FILE...] \
 #            --selftests FILE... [--bpf OBJ...] [--bench FILE...] \
-#            [--kvm KVMDIR TEST...] [--guest FILE...] [--libexec FILE...]
+#            [--kvm KVMDIR TEST...] [--qemu QEMUDIR] [--qemu-suite FILE...] \
+#            [--guests FILE...] [--libexec FILE...]
 #
 # --sbin: tools for /usr/sbin (the kvmtrap CLI, the example VMM).
 # --policies: the policy library's objects, in /usr/lib/kvmtrap/policies.
@@ -20,8 +21,15 @@
 # --bench: the benchmark, in /usr/libexec/kvmtrap/bench (not a test: the
 # test runner does not look there).
 # --kvm: the upstream KVM selftests and their list (arm64; POWER has none).
-# --guest: what a VMM in the VM boots as its own guest (a kernel Image, its
-# initramfs), in /usr/share/kvmtrap/guest; not checked as static binaries.
+# --qemu: Debian's qemu-system-aarch64 as fetch-qemu-arm64.sh unpacked it
+# (bin/, lib/): the binary and its libraries in /opt/qemu, the dynamic
+# loader where the binary's PT_INTERP says (/lib/ld-linux-aarch64.so.1),
+# and /usr/bin/qemu-system-aarch64, which runs it with /opt/qemu/lib as
+# its library path.  The one dynamically linked program of the VM.
+# --qemu-suite: the qemu suite's tests, in /usr/libexec/kvmtrap/qemu.
+# --guests: guest images those tests and the demo boot (the bare-metal
+# guest, a Linux kernel Image and its initramfs), in
+# /usr/libexec/kvmtrap/guests; not checked as static binaries.
 # --libexec: helper programs of the tests and the demo, in
 # /usr/libexec/kvmtrap.
 set -euo pipefail
@@ -62,7 +70,9 @@ for a in "$@"; do
 	--bpf) where=bpf; continue ;;
 	--bench) where=bench; continue ;;
 	--kvm) where=kvmdir; continue ;;
-	--guest) where=guest; continue ;;
+	--qemu) where=qemu; continue ;;
+	--qemu-suite) where=qemusuite; continue ;;
+	--guests) where=guests; continue ;;
 	--libexec) where=libexec; continue ;;
 	esac
 	case "$where" in
@@ -72,9 +82,23 @@ for a in "$@"; do
 	self) install -m 755 "$a" "$lib/selftests/" ;;
 	bpf) install -m 644 "$a" "$lib/bpf/" ;;
 	bench) install -m 755 "$a" "$lib/bench/" ;;
-	guest) install -D -m 644 "$a" "$root/usr/share/kvmtrap/guest/$(basename "$a")" ;;
 	libexec) install -m 755 "$a" "$lib/" ;;
 	kvmdir) kvmdir=$a; where=kvm ;;
+	qemu)
+		[ -x "$a/bin/qemu-system-aarch64" ] && [ -f "$a/lib/ld-linux-aarch64.so.1" ] ||
+			{ echo "mkinitramfs: $a has no qemu-system-aarch64 and loader" >&2; exit 1; }
+		mkdir -p "$root/opt/qemu/bin" "$root/opt/qemu/lib" "$root/lib"
+		install -m 755 "$a/bin/qemu-system-aarch64" "$root/opt/qemu/bin/"
+		install -m 755 "$a"/lib/* "$root/opt/qemu/lib/"
+		ln -s /opt/qemu/lib/ld-linux-aarch64.so.1 "$root/lib/ld-linux-aarch64.so.1"
+		# exec: QEMU keeps the pid the caller started, and its own comm.
+		printf '%s\n' '#!/bin/sh' \
+			'LD_LIBRARY_PATH=/opt/qemu/lib exec /opt/qemu/bin/qemu-system-aarch64 "$@"' \
+			>"$root/usr/bin/qemu-system-aarch64"
+		chmod 755 "$root/usr/bin/qemu-system-aarch64"
+		;;
+	qemusuite) install -D -m 755 "$a" "$lib/qemu/$(basename "$a")" ;;
+	guests) install -D -m 644 "$a" "$lib/guests/$(basename "$a")" ;;
 	kvm)
 		mkdir -p "$lib/kvm/$(dirname "$a")"
 		install -m 755 "$kvmdir/$a" "$lib/kvm/$a"
@@ -84,10 +108,20 @@ for a in "$@"; do
 	esac
 done
 
-for f in "$root/bin/busybox" "$root"/usr/sbin/* "$lib"/* "$lib"/selftests/* "$lib"/bench/* "$lib"/kvm/*/* "$lib"/kvm/*; do
+for f in "$root/bin/busybox" "$root"/usr/sbin/* "$lib"/* "$lib"/selftests/* "$lib"/bench/* "$lib"/kvm/*/* "$lib"/kvm/* \
+	"$lib"/qemu/*; do
 	[ -f "$f" ] && [ -x "$f" ] || continue
 	if file -b "$f" | grep -q 'ELF' && ! file -b "$f" | grep -q "$elf"; then
 		echo "mkinitramfs: $f is not a static $arch binary: $(file -b "$f")" >&2
+		exit 1
+	fi
+done
+
+# QEMU is Debian's, dynamically linked: of the VM's architecture all the same.
+for f in "$root"/opt/qemu/bin/* "$root"/opt/qemu/lib/*; do
+	[ -f "$f" ] || continue
+	if ! file -b "$f" | grep -q "ARM aarch64"; then
+		echo "mkinitramfs: $f is not an arm64 ELF file: $(file -b "$f")" >&2
 		exit 1
 	fi
 done

@@ -97,7 +97,13 @@ mkdir -p "$tmp/root/etc/kvmtrap"
 cat "$initrd" "$tmp/job.cpio.gz" >"$tmp/initrd"
 
 # kvmtrap.mode: the VM's /init exports it as KVMTRAP_MODE for the tests.
+# The RCU stall timeout: the VM is an emulated machine on host cores that
+# other jobs share, and a vCPU thread the host leaves unscheduled for the
+# default 21 s is the host's load, not a stall of this kernel (seen under
+# a parallel kernel build).  120 s still reports a CPU stuck in the trap
+# path well within a test's time limit.
 append="console=$console loglevel=5 panic=-1${modearg:+ $modearg} kvmtrap.mode=$mode"
+append="$append rcupdate.rcu_cpu_stall_timeout=120"
 [ $shell = 1 ] && append="$append kvmtrap.shell"
 cpus=(-smp 2)
 # One instruction, one virtual nanosecond; a second vCPU would share the

@@ -2,7 +2,8 @@
 /*
  * kvmtrap_cli_attach - "kvmtrap attach", "detach" and "replace" as a user
  * runs them, against real VMs held by test VMM processes: attach by pid
- * and by pid and fd of one of several VMs, the pin and the link checked
+ * and by pid and fd of one of several VMs, by pid while a second VM fd
+ * comes and goes (QEMU's start-up) or stays, the pin and the link checked
  * with libbpf and bpffs, detach of one link or all, by name after the VMM
  * exited, replace while the guest loops (no call lost), names from a
  * child pid namespace, and forwards: the warning when the VM refuses
@@ -106,6 +107,81 @@ static void test_attach_pid_fd_several_vms(void)
 	CHECK(jarr(jat(vms, 1), "links")->n == 1, "not one link on VM 1:\n%s",
 	      r.out);
 	expect_json_link(jat(jarr(jat(vms, 1), "links"), 0), &a, PROG_NAME);
+}
+
+/*
+ * This process as a VMM of bare VMs (no vCPU, no guest): what "--vm PID"
+ * has to choose from while a VMM holds a second VM fd.
+ */
+static int create_bare_vm(void)
+{
+	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC), fd;
+
+	CHECK(kvm >= 0, "open /dev/kvm: %s", strerror(errno));
+	fd = ioctl(kvm, KVM_CREATE_VM, 0);
+	CHECK(fd >= 0, "KVM_CREATE_VM: %s", strerror(errno));
+	close(kvm);
+	return fd;
+}
+
+/*
+ * QEMU's start-up, reduced: the VM exists, a second VM fd comes and goes
+ * (its host CPU probe).  "attach --vm PID" started while both are there
+ * waits for the second one to go and attaches to the VM that stays,
+ * instead of failing with EEXIST.
+ */
+static void test_attach_pid_waits_out_second_vm(void)
+{
+	char name[VM_NAME_LEN], got[VM_NAME_LEN];
+	int vm = create_bare_vm(), probe = create_bare_vm();
+	struct proc p;
+	struct run r;
+	uint64_t t0;
+	struct jv *js;
+
+	snprintf(name, sizeof(name), "%d-%d", getpid(), vm);
+	t0 = now_ms();
+	spawn(&p, &r, 0, "kvmtrap --json attach %s --vm %d " SET_HANDLE_B,
+	      CLI_OBJ, getpid());
+	/* Long enough for the CLI to see both fds, shorter than its wait. */
+	sleep_ms(400);
+	close(probe);
+	finish(&p, CLI_TIMEOUT_MS);
+	expect_exit(&r, 0);
+	/* This bare VM's creator has not opted in to forwards. */
+	expect_err_has(&r, "does not accept forwards");
+	js = json_parse(r.out);
+	snprintf(got, sizeof(got), "%s", jstr(js, "vm"));
+	CHECK(!strcmp(got, name), "attached to VM %s, not to %s that stayed:\n%s",
+	      got, name, r.out);
+	CHECK(now_ms() - t0 >= 400, "attach returned before the second VM fd went");
+	run(&r, "kvmtrap detach --vm %s --all", name);
+	expect_ok(&r);
+	close(vm);
+}
+
+/*
+ * Two VM fds that both stay: after its wait, "attach --vm PID" fails with
+ * one line that names both VMs and how to give one; nothing is pinned.
+ */
+static void test_attach_pid_two_vms_names_them(void)
+{
+	int a = create_bare_vm(), b = create_bare_vm();
+	char want[64], *before = pin_snapshot();
+	struct run r;
+	uint64_t t0 = now_ms();
+
+	run(&r, "kvmtrap attach %s --vm %d " SET_HANDLE_B, CLI_OBJ, getpid());
+	expect_failure(&r);
+	expect_err_has(&r, "File exists");
+	snprintf(want, sizeof(want), "(%d-%d, %d-%d)", getpid(), a, getpid(), b);
+	expect_err_has(&r, want);
+	expect_err_has(&r, "--vm PID:FD or --vm PID-FD");
+	CHECK(now_ms() - t0 >= 3000, "attach gave up after %llu ms, before its 3 s",
+	      (unsigned long long)(now_ms() - t0));
+	expect_pins_unchanged(before, "a failed attach to a process with two VMs");
+	close(a);
+	close(b);
 }
 
 /* ---- Tests: detach ------------------------------------------------------- */
@@ -520,6 +596,8 @@ int main(int argc, char *argv[])
 	static const struct kvmtrap_test tests[] = {
 		KVMTRAP_TEST(test_attach_by_pid),
 		KVMTRAP_TEST(test_attach_pid_fd_several_vms),
+		KVMTRAP_TEST(test_attach_pid_waits_out_second_vm),
+		KVMTRAP_TEST(test_attach_pid_two_vms_names_them),
 		KVMTRAP_TEST(test_detach_link),
 		KVMTRAP_TEST(test_detach_all),
 		KVMTRAP_TEST(test_detach_by_name_after_vmm_exit),

@@ -9,10 +9,53 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "main.h"
 
 /* ---- VMs, links, lists ------------------------------------------------ */
+
+/*
+ * A VMM may hold a second VM fd for a moment.  QEMU does at start-up: with
+ * -cpu host it creates a scratch VM with one vCPU to read the host CPU's
+ * ID registers, while its own VM already exists, and closes it at once.
+ * Given a bare pid, "the process's VM" is then still well defined a few
+ * milliseconds later: wait for the process to hold one VM fd again rather
+ * than fail, or pick the scratch VM, which has vCPUs as the real one may
+ * not have yet.  Past VM_SETTLE_MS the process really has several VMs.
+ */
+#define VM_SETTLE_MS		3000
+#define VM_SETTLE_STEP_US	5000
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
+}
+
+/* The names of @pid's VM fds, "1234-7, 1234-9", and how many there are. */
+static int vm_names_of_pid(int pid, char *buf, size_t len)
+{
+	struct kvmtrap_vm_ref *refs = NULL;
+	int n, i, found = 0;
+	size_t off = 0;
+
+	buf[0] = 0;
+	n = kvmtrap_list_vms_alloc(&refs);
+	for (i = 0; i < n; i++) {
+		if (refs[i].pid != pid)
+			continue;
+		if (off < len)
+			off += snprintf(buf + off, len - off, "%s%d-%d",
+					found ? ", " : "", pid, refs[i].fd);
+		found++;
+	}
+	free(refs);
+	return found;
+}
 
 /*
  * Open the VM of --vm for @what ("attach to", ...).  A NAME is taken as fd
@@ -21,11 +64,23 @@
 int open_vm(const struct kvmtrap_vm_spec *spec, const char *what,
 		   struct kvmtrap_vm **vm)
 {
-	char obj[64], fix[256];
-	int err;
+	uint64_t deadline = mono_ms() + VM_SETTLE_MS;
+	char obj[64], fix[512], names[256];
+	int err, n;
 
 	kvmtrap_vm_spec_describe(spec, obj, sizeof(obj));
 	err = kvmtrap_vm_open_pid(spec->pid, spec->fd, vm);
+	while (err == -EEXIST && spec->fd < 0 && mono_ms() < deadline) {
+		usleep(VM_SETTLE_STEP_US);
+		err = kvmtrap_vm_open_pid(spec->pid, spec->fd, vm);
+	}
+	if (err == -EEXIST && spec->fd < 0) {
+		n = vm_names_of_pid(spec->pid, names, sizeof(names));
+		snprintf(fix, sizeof(fix),
+			 "process %d has held %d VM fds (%s) for %d s: name one as --vm PID:FD or --vm PID-FD (kvmtrap list shows them)",
+			 spec->pid, n, names, VM_SETTLE_MS / 1000);
+		return fail_fix(err, what, obj, fix);
+	}
 	if (err)
 		return fail(KVMTRAP_OP_OPEN_VM, err, what, obj);
 	if (spec->kind == KVMTRAP_VM_NAME &&
