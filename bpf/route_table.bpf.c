@@ -23,13 +23,20 @@
  * of disjoint intervals (bpf/route_table.h) that each call searches in
  * O(log n): about a dozen steps for a thousand rules.  A rule's "hits"
  * counts the calls it decided; a query (KVM_TRAP_F_QUERY) is answered the
- * same way but counts nothing.  Calls answered HANDLED go into the VM's
- * handled-call list, and every decision but PASS is streamed to "kvmtrap
- * trace" while someone reads the stream.
+ * same way but counts nothing.  Every decision but PASS is streamed to
+ * "kvmtrap trace" while someone reads the stream.
+ *
+ * Handled calls: the policy keeps no per-call entry in the VM's
+ * handled-call list.  Its HANDLED rules are the calls it answers in the
+ * kernel and their hits the count; libkvmtrap adds them to the list when
+ * someone reads it (kvmtrap_handled_read(), "kvmtrap handled"), so a call
+ * pays for one atomic add in its rule and nothing more.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 
+/* Counted in the rules, not call by call: see "Handled calls" above. */
+#define KVMTRAP_NO_HANDLED_MAP
 #include "kvmtrap.bpf.h"
 #include "route_table.h"
 
@@ -37,14 +44,14 @@ const volatile enum kvm_trap_verdict miss = KVM_TRAP_PASS;
 
 struct route_table {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, ROUTE_ENTRIES);
+	__uint(max_entries, 1);
 	/*
 	 * Sizes, not types: an inner map's value type is emitted as a mere
 	 * declaration, which libbpf cannot size; libkvmtrap creates the
 	 * tables without BTF anyway.
 	 */
 	__uint(key_size, sizeof(__u32));
-	__uint(value_size, sizeof(struct route_entry));
+	__uint(value_size, sizeof(struct route_table_value));
 	/* libkvmtrap writes a new table in place before it swaps it in. */
 	__uint(map_flags, BPF_F_MMAPABLE);
 };
@@ -57,37 +64,37 @@ struct {
 	__array(values, struct route_table);
 } route_rules SEC(".maps");
 
+#define IV_MASK	(ROUTE_TABLE_MAX - 1)
+
 /*
- * The interval of (@class, @func_id) among entries [@lo, @hi) of table @t,
- * sorted by (class, first); 0 when the class has none.  The last entry
- * not after the call is the one, the class's intervals covering every
- * function ID.
+ * The interval of (@class, @func_id) among the @n of @t, sorted by
+ * (class, first); -1 when the class has none.  The last interval not
+ * after the call is the one, a class's intervals covering every function
+ * ID.  Indices are masked for the verifier: ROUTE_TABLE_MAX is a power of
+ * two and n never exceeds it.
  */
-static __always_inline __u32 route_find(void *t, __u32 lo, __u32 hi,
-					__u64 class, __u64 func_id)
+static __always_inline int route_find(struct route_table_value *t, __u32 n,
+				      __u64 class, __u64 func_id)
 {
-	__u32 base = lo, i, at;
-	struct route_entry *e;
+	struct route_interval *iv;
+	__u32 lo = 0, hi = n, i;
 
 	for (i = 0; i < ROUTE_SEARCH_STEPS && lo < hi; i++) {
 		__u32 mid = (lo + hi) / 2;
 
-		e = bpf_map_lookup_elem(t, &mid);
-		if (!e)
-			return 0;
-		if (e->iv.class < class ||
-		    (e->iv.class == class && e->iv.first <= func_id))
+		iv = &t->iv[mid & IV_MASK];
+		if (iv->class < class ||
+		    (iv->class == class && iv->first <= func_id))
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo <= base)
-		return 0;
-	at = lo - 1;
-	e = bpf_map_lookup_elem(t, &at);
-	if (!e || e->iv.class != class || func_id > e->iv.last)
-		return 0;
-	return at;
+	if (!lo)
+		return -1;
+	iv = &t->iv[(lo - 1) & IV_MASK];
+	if (iv->class != class || func_id > iv->last)
+		return -1;
+	return (lo - 1) & IV_MASK;
 }
 
 static __always_inline int route_miss(struct kvm_trap_ctx *ctx)
@@ -101,40 +108,39 @@ SEC("kvm_trap")
 int route_table(struct kvm_trap_ctx *ctx)
 {
 	__u64 class = (__u64)ctx->conduit << 32;
-	struct route_entry *e;
-	__u32 zero = 0, lo, hi, at;
+	struct route_table_value *t;
+	struct route_rule *r;
+	__u32 zero = 0, n, rule;
 	__u32 verdict;
-	void *t;
+	void *map;
+	int at;
 
-	t = bpf_map_lookup_elem(&route_rules, &zero);
+	map = bpf_map_lookup_elem(&route_rules, &zero);
+	if (!map)
+		return route_miss(ctx);
+	t = bpf_map_lookup_elem(map, &zero);
 	if (!t)
 		return route_miss(ctx);
-	e = bpf_map_lookup_elem(t, &zero);
-	if (!e)
-		return route_miss(ctx);
-	lo = 1 + e->hdr.nr_rules;
-	hi = lo + e->hdr.nr_intervals;
+	n = t->nr_intervals;
 
-	at = route_find(t, lo, hi, class | ctx->imm, ctx->func_id);
-	if (!at)
-		at = route_find(t, lo, hi, class | ROUTE_IMM_OTHER, ctx->func_id);
-	e = at ? bpf_map_lookup_elem(t, &at) : NULL;
-	if (!e || !e->iv.rule)
+	at = route_find(t, n, class | ctx->imm, ctx->func_id);
+	if (at < 0)
+		at = route_find(t, n, class | ROUTE_IMM_OTHER, ctx->func_id);
+	if (at < 0)
 		return route_miss(ctx);
-	at = e->iv.rule;
-	e = bpf_map_lookup_elem(t, &at);
-	if (!e)
+	rule = t->iv[at & IV_MASK].rule;
+	if (!rule || rule > ROUTE_RULES_MAX)
 		return route_miss(ctx);
+	r = &t->rules[(rule - 1) & (ROUTE_RULES_MAX - 1)];
 
-	verdict = kvmtrap_verdict(e->rule.val.verdict);
+	verdict = kvmtrap_verdict(r->val.verdict);
 	if (!(ctx->flags & KVM_TRAP_F_QUERY))
-		__sync_fetch_and_add(&e->rule.val.hits, 1);
+		__sync_fetch_and_add(&r->val.hits, 1);
 	if (verdict == KVM_TRAP_HANDLED) {
-		ctx->ret[0] = e->rule.val.ret[0];
-		ctx->ret[1] = e->rule.val.ret[1];
-		ctx->ret[2] = e->rule.val.ret[2];
-		ctx->ret[3] = e->rule.val.ret[3];
-		kvmtrap_note_handled(ctx);
+		ctx->ret[0] = r->val.ret[0];
+		ctx->ret[1] = r->val.ret[1];
+		ctx->ret[2] = r->val.ret[2];
+		ctx->ret[3] = r->val.ret[3];
 	}
 	if (verdict == KVM_TRAP_PASS)
 		return KVM_TRAP_PASS;

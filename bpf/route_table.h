@@ -12,9 +12,10 @@
  * them into a table of disjoint intervals, sorted by (conduit, immediate,
  * first function ID), each naming the rule that decides it, and the policy
  * finds a call's interval by binary search: O(log n) per call for n
- * rules.  A table is an array map (struct route_entry: a header, the
- * rules with their hit counts, the intervals) and the policy reads it
- * through the one slot of an array-of-maps named "route_rules".  An edit
+ * rules.  A table is the one value of an array map (struct
+ * route_table_value: the rules with their hit counts, the intervals), and
+ * the policy reads it through the one slot of an array-of-maps named
+ * "route_rules".  An edit
  * builds a whole new table and swaps the slot, so that every call sees the
  * old table or the new one, never a mixture; the swap returns once no
  * call still reads the old one, whose hit counts are then carried over
@@ -52,9 +53,7 @@
  * rules name, so a set that would need more is refused (-E2BIG).
  */
 #define ROUTE_TABLE_MAX		8192
-/* Entries of a table map: the header, the rules, the intervals. */
-#define ROUTE_ENTRIES		(1 + ROUTE_RULES_MAX + ROUTE_TABLE_MAX)
-/* Binary search steps that cover any table: 2^14 > ROUTE_ENTRIES. */
+/* Binary search steps that cover any table: 2^13 = ROUTE_TABLE_MAX. */
 #define ROUTE_SEARCH_STEPS	14
 
 /* route_rule_key::conduit: any conduit (else enum kvm_trap_conduit). */
@@ -84,15 +83,9 @@ struct route_rule {
 /* route_interval::class of the calls whose immediate no rule names. */
 #define ROUTE_IMM_OTHER		ROUTE_IMM_ANY
 
-/* Entry 0 of a table. */
-struct route_table_hdr {
-	__u32 nr_rules;		/* entries 1..nr_rules: the rules */
-	__u32 nr_intervals;	/* the intervals, right after them */
-};
-
 /*
- * The calls (conduit, immediate, first..last) that rule entry @rule
- * decides; 0: none does (a gap, the policy's miss verdict).  The
+ * The calls (conduit, immediate, first..last) that rules[@rule - 1]
+ * decides; @rule 0: none does (a gap, the policy's miss verdict).  The
  * intervals of one (conduit, immediate) class cover every function ID,
  * gaps included, so that a call finds its class's interval whenever the
  * class is in the table, and is looked up in the class of ROUTE_IMM_OTHER
@@ -106,12 +99,16 @@ struct route_interval {
 	__u32 pad;
 };
 
-struct route_entry {
-	union {
-		struct route_table_hdr hdr;
-		struct route_rule rule;		/* hits counted here */
-		struct route_interval iv;
-	};
+/*
+ * A compiled table: the one value of a one-element array map, so that the
+ * policy finds its rules and intervals with one lookup and indexes them
+ * directly while it searches.
+ */
+struct route_table_value {
+	__u32 nr_rules;
+	__u32 nr_intervals;
+	struct route_rule rules[ROUTE_RULES_MAX];	/* hits counted here */
+	struct route_interval iv[ROUTE_TABLE_MAX];
 };
 
 /*
@@ -146,13 +143,13 @@ static inline int route_rule_check(const struct route_rule *r)
 
 #ifndef __VMLINUX_H__	/* user space only */
 /*
- * Write the table of the @n @rules into @t (ROUTE_ENTRIES entries): the
- * header, the rules (hits as given), the intervals of every class in
- * (conduit, immediate) order.  -E2BIG: more than ROUTE_TABLE_MAX
- * intervals; -ENOMEM.  libkvmtrap (kvmtrap_route_compile.c).
+ * Write the table of the @n @rules into @t: the rules (hits as given), the
+ * intervals of every class in (conduit, immediate) order.  -E2BIG: more
+ * than ROUTE_TABLE_MAX intervals; -ENOMEM.  libkvmtrap
+ * (kvmtrap_route_compile.c).
  */
-int route_table_compile(struct route_entry *t, const struct route_rule *rules,
-			int n);
+int route_table_compile(struct route_table_value *t,
+			const struct route_rule *rules, int n);
 #endif
 
 /* Does the rule of @k match the call (@conduit, @imm, @func_id)? */

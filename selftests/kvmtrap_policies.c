@@ -924,6 +924,28 @@ static struct kvmtrap_handled_val handled_entry(struct venv *e,
 	return (struct kvmtrap_handled_val){};
 }
 
+/*
+ * The entry of the VM's handled-call list for route_table's rule of
+ * (@conduit, @imm, @first..@last): the policy counts in its rules, and the
+ * list gets its HANDLED rules when it is read.
+ */
+static struct kvmtrap_handled_val handled_rule(struct venv *e, uint32_t conduit,
+					       uint32_t imm, uint64_t first,
+					       uint64_t last)
+{
+	struct kvmtrap_handled_entry ent[256];
+	int n = OK(kvmtrap_handled_read(kvmtrap_vm_name(e->kvm), ent, 256));
+	int i;
+
+	for (i = 0; i < n && i < 256; i++)
+		if (ent[i].key.conduit == conduit && ent[i].key.imm == imm &&
+		    ent[i].key.first == first && ent[i].key.last == last)
+			return ent[i].val;
+	CHECK(0, "no handled-call list entry for rule %u #0x%x 0x%lx..0x%lx",
+	      conduit, imm, first, last);
+	return (struct kvmtrap_handled_val){};
+}
+
 static struct kvm_trap_query vquery(struct venv *e, uint32_t conduit,
 				    uint32_t imm, uint64_t x0, uint32_t vcpu)
 {
@@ -973,11 +995,16 @@ static void test_route_table_vm(void)
 	vret(e.vcpu[0], HVC, 0, OEM64(0x10000), NS, 0, 0, 0);
 	kt_assert_stats(e.vm, 1, 3, 1, 1, 2, 0);
 
-	hv = handled_entry(&e, HVC, 0, OEM64(0x42));
-	CHECK(hv.hits == 1 && hv.owner == KVMTRAP_OWNER_POLICY,
-	      "handled entry hits %llu owner %u", hv.hits, hv.owner);
-	hv = handled_entry(&e, HVC, 0x42, OEM32(5));
+	/* The HANDLED rules are the list's entries, with their hits. */
+	hv = handled_rule(&e, ANY, 0, OEM64(0x40), OEM64(0x4f));
+	CHECK(hv.hits == 1 && hv.owner == KVMTRAP_OWNER_POLICY &&
+	      hv.route == KVMTRAP_ROUTE_BPF,
+	      "handled entry hits %llu owner %u route %u", hv.hits, hv.owner,
+	      hv.route);
+	hv = handled_rule(&e, ANY, 0x42, OEM32(0), OEM32(0xffff));
 	CHECK(hv.hits == 1, "handled entry of HVC #0x42 hits %llu", hv.hits);
+	hv = handled_rule(&e, ANY, 0, SIP32(0), SIP32(0xffff));
+	CHECK(hv.hits == 1, "handled entry of the SiP range hits %llu", hv.hits);
 
 	/* KVM_TRAP_QUERY sees the same rules, and counts no hit */
 	q = vquery(&e, HVC, 0, OEM64(0x42), 0);
@@ -986,7 +1013,7 @@ static void test_route_table_vm(void)
 	      q.ret[0] == 0xa0a0a0a000000001ull,
 	      "query: stage %u verdict %u link %u ret 0x%llx", q.stage,
 	      q.verdict, q.link_id, q.ret[0]);
-	hv = handled_entry(&e, HVC, 0, OEM64(0x42));
+	hv = handled_rule(&e, ANY, 0, OEM64(0x40), OEM64(0x4f));
 	CHECK(hv.hits == 1, "a query counted in the handled list");
 	r = rule(ANY, 0, OEM64(0x40), OEM64(0x4f), 0, 0);
 	CHECK(rule_hits(fd, r.key) == 1, "a query counted as a rule hit");

@@ -96,9 +96,16 @@ void json_handled(const struct kvmtrap_handled_entry *e, int n)
 						sizeof(name));
 
 		kvmtrap_json_begin_object(&jw);
+		/* route_table's rules may be for any conduit, any immediate. */
 		kvmtrap_json_kv_string(&jw, "conduit",
+				       k->conduit == ROUTE_CONDUIT_ANY ? "any" :
 				       kvmtrap_conduit_name(k->conduit));
-		kvmtrap_json_kv_u64(&jw, "imm", k->imm);
+		if (k->imm == ROUTE_IMM_ANY) {
+			kvmtrap_json_key(&jw, "imm");
+			kvmtrap_json_null(&jw);
+		} else {
+			kvmtrap_json_kv_u64(&jw, "imm", k->imm);
+		}
 		kvmtrap_json_kv_u64(&jw, "first", k->first);
 		kvmtrap_json_kv_u64(&jw, "last", k->last);
 		kvmtrap_json_kv_string(&jw, "name", named ? name : NULL);
@@ -127,7 +134,10 @@ void print_handled(const struct kvmtrap_handled_entry *e, int n)
 		char name[128], imm[16], first[24], last[24], hits[24];
 
 		kvmtrap_range_name(k->first, k->last, name, sizeof(name));
-		snprintf(imm, sizeof(imm), "%u", k->imm);
+		if (k->imm == ROUTE_IMM_ANY)
+			snprintf(imm, sizeof(imm), "any");
+		else
+			snprintf(imm, sizeof(imm), "%u", k->imm);
 		snprintf(first, sizeof(first), "0x%llx",
 			 (unsigned long long)k->first);
 		snprintf(last, sizeof(last), "0x%llx",
@@ -139,6 +149,7 @@ void print_handled(const struct kvmtrap_handled_entry *e, int n)
 			snprintf(hits, sizeof(hits), "%llu",
 				 (unsigned long long)v->hits);
 		printf(HANDLED_FMT,
+		       k->conduit == ROUTE_CONDUIT_ANY ? "any" :
 		       name_or_dash(kvmtrap_conduit_name(k->conduit)), imm,
 		       first, last,
 		       name_or_dash(kvmtrap_route_name(v->route)),

@@ -69,7 +69,7 @@ struct compiler {
 	int n;
 	int *order;			/* candidates of a class, by first */
 	int *heap;
-	struct route_entry *out;	/* the intervals */
+	struct route_interval *out;	/* the intervals */
 	int nr;				/* intervals so far */
 };
 
@@ -84,7 +84,7 @@ static int by_first(const void *a, const void *b, void *rules)
 static int emit(struct compiler *c, __u64 class, __u64 first, __u64 last,
 		__u32 rule)
 {
-	struct route_interval *prev = c->nr ? &c->out[c->nr - 1].iv : NULL;
+	struct route_interval *prev = c->nr ? &c->out[c->nr - 1] : NULL;
 
 	if (prev && prev->class == class && prev->rule == rule &&
 	    prev->last + 1 == first) {
@@ -93,7 +93,7 @@ static int emit(struct compiler *c, __u64 class, __u64 first, __u64 last,
 	}
 	if (c->nr == ROUTE_TABLE_MAX)
 		return -E2BIG;
-	c->out[c->nr].iv = (struct route_interval){
+	c->out[c->nr] = (struct route_interval){
 		.class = class, .first = first, .last = last, .rule = rule,
 	};
 	c->nr++;
@@ -160,13 +160,13 @@ static int by_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-int route_table_compile(struct route_entry *t, const struct route_rule *rules,
-			int n)
+int route_table_compile(struct route_table_value *t,
+			const struct route_rule *rules, int n)
 {
 	static const __u32 conduits[] = { KVM_TRAP_CONDUIT_HVC,
 					  KVM_TRAP_CONDUIT_SMC,
 					  KVM_TRAP_CONDUIT_PAPR_HCALL };
-	struct compiler c = { .rules = rules, .n = n, .out = t + 1 + n };
+	struct compiler c = { .rules = rules, .n = n, .out = t->iv };
 	__u32 imms[ROUTE_RULES_MAX + 1];
 	int nimm = 0, i, j, err = 0;
 
@@ -177,7 +177,7 @@ int route_table_compile(struct route_entry *t, const struct route_rule *rules,
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		t[1 + i].rule = rules[i];
+		t->rules[i] = rules[i];
 		if (rules[i].key.imm != ROUTE_IMM_ANY)
 			imms[nimm++] = rules[i].key.imm;
 	}
@@ -191,8 +191,8 @@ int route_table_compile(struct route_entry *t, const struct route_rule *rules,
 	for (i = 0; i < (int)(sizeof(conduits) / sizeof(conduits[0])) && !err; i++)
 		for (j = 0; j < nimm && !err; j++)
 			err = compile_class(&c, conduits[i], imms[j]);
-	t[0].hdr.nr_rules = n;
-	t[0].hdr.nr_intervals = c.nr;
+	t->nr_rules = n;
+	t->nr_intervals = c.nr;
 out:
 	free(c.order);
 	free(c.heap);

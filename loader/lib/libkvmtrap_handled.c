@@ -221,10 +221,10 @@ static int entry_cmp(const void *a, const void *b)
 int kvmtrap_handled_read(const char *vm_name,
 			 struct kvmtrap_handled_entry *entries, int max)
 {
-	struct kvmtrap_handled_entry *all = NULL;
+	struct kvmtrap_handled_entry *all = NULL, *rules = NULL;
 	struct kvmtrap_handled_key key, next;
 	char path[PATH_MAX];
-	int fd, n = 0, cap = 0, err;
+	int fd, n = 0, cap = 0, nr, err;
 	bool first = true;
 
 	if (max < 0 || (max && !entries))
@@ -233,12 +233,14 @@ int kvmtrap_handled_read(const char *vm_name,
 	if (err)
 		return err;
 	fd = bpf_obj_get(path);
-	if (fd < 0)
+	if (fd < 0 && errno != ENOENT)
 		return -errno;
-	err = check_map(fd);
-	if (err)
-		goto out;
-	while (!bpf_map_get_next_key(fd, first ? NULL : &key, &next)) {
+	if (fd >= 0) {
+		err = check_map(fd);
+		if (err)
+			goto out;
+	}
+	while (fd >= 0 && !bpf_map_get_next_key(fd, first ? NULL : &key, &next)) {
 		first = false;
 		key = next;
 		if (n == cap) {
@@ -257,14 +259,33 @@ int kvmtrap_handled_read(const char *vm_name,
 			continue;	/* deleted meanwhile */
 		n++;
 	}
+	/* route_table counts in its rules: they join the list here. */
+	nr = kvmtrap__rules_handled(vm_name, &rules);
+	if (nr > 0) {
+		struct kvmtrap_handled_entry *a = realloc(all, (n + nr) * sizeof(*a));
+
+		if (!a) {
+			err = -ENOMEM;
+			goto out;
+		}
+		all = a;
+		memcpy(all + n, rules, nr * sizeof(*rules));
+		n += nr;
+	}
+	if (fd < 0 && nr <= 0) {
+		err = -ENOENT;
+		goto out;
+	}
 	if (n)
 		qsort(all, n, sizeof(*all), entry_cmp);
 	if (max)
 		memcpy(entries, all, (n < max ? n : max) * sizeof(*all));
 	err = n;
 out:
+	free(rules);
 	free(all);
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	return err;
 }
 

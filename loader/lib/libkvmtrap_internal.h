@@ -77,4 +77,13 @@ static inline int kvmtrap__errno(int err)
 	return err < -4000 ? -EINVAL : err;
 }
 
+/*
+ * The HANDLED rules of VM @vm_name's route_table links as handled-call list
+ * entries (route BPF, owner POLICY, the rule's range and hits): the policy
+ * counts in its rules instead of the list, and the list gets them when it
+ * is read.  *@out is malloc()ed; returns how many.
+ */
+int kvmtrap__rules_handled(const char *vm_name,
+			   struct kvmtrap_handled_entry **out);
+
 #endif /* __LIBKVMTRAP_INTERNAL_H */

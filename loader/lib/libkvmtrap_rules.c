@@ -28,7 +28,7 @@
 
 #include "libkvmtrap_internal.h"
 
-#define TABLE_BYTES	((size_t)ROUTE_ENTRIES * sizeof(struct route_entry))
+#define TABLE_BYTES	sizeof(struct route_table_value)
 
 /* Is map @fd a route_table rule map? */
 static bool is_rules_map(int fd)
@@ -139,16 +139,16 @@ int kvmtrap_policy_rules_fd(const struct kvmtrap_policy *p)
 
 struct table {
 	int fd;				/* -1: the slot is empty */
-	struct route_entry *e;		/* mmap()ed, TABLE_BYTES */
+	struct route_table_value *v;	/* mmap()ed */
 };
 
 static void table_close(struct table *t)
 {
-	if (t->e)
-		munmap(t->e, TABLE_BYTES);
+	if (t->v)
+		munmap(t->v, TABLE_BYTES);
 	if (t->fd >= 0)
 		close(t->fd);
-	t->e = NULL;
+	t->v = NULL;
 	t->fd = -1;
 }
 
@@ -161,13 +161,13 @@ static int table_map(struct table *t)
 		return -errno;
 	/* Written by another build of the policy: not ours to read. */
 	if (mi.type != BPF_MAP_TYPE_ARRAY ||
-	    mi.value_size != sizeof(struct route_entry) ||
-	    mi.max_entries != ROUTE_ENTRIES || !(mi.map_flags & BPF_F_MMAPABLE))
+	    mi.value_size != sizeof(struct route_table_value) ||
+	    mi.max_entries != 1 || !(mi.map_flags & BPF_F_MMAPABLE))
 		return -EINVAL;
-	t->e = mmap(NULL, TABLE_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED,
+	t->v = mmap(NULL, TABLE_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED,
 		    t->fd, 0);
-	if (t->e == MAP_FAILED) {
-		t->e = NULL;
+	if (t->v == MAP_FAILED) {
+		t->v = NULL;
 		return -errno;
 	}
 	return 0;
@@ -180,7 +180,7 @@ static int table_get(int map_fd, struct table *t)
 	int err;
 
 	t->fd = -1;
-	t->e = NULL;
+	t->v = NULL;
 	if (bpf_map_lookup_elem(map_fd, &zero, &id))
 		return errno == ENOENT ? 0 : -errno;
 	t->fd = bpf_map_get_fd_by_id(id);
@@ -197,13 +197,13 @@ static int table_rules(const struct table *t, struct route_rule *rules)
 {
 	__u32 n, i;
 
-	if (!t->e)
+	if (!t->v)
 		return 0;
-	n = t->e[0].hdr.nr_rules;
+	n = t->v->nr_rules;
 	if (n > ROUTE_RULES_MAX)
 		return -EINVAL;
 	for (i = 0; i < n; i++)
-		rules[i] = t->e[1 + i].rule;
+		rules[i] = t->v->rules[i];
 	return n;
 }
 
@@ -228,18 +228,18 @@ static int table_swap(int map_fd, struct table *old, struct route_rule *rules,
 	for (i = 0; i < n; i++) {
 		from[i] = 0;
 		rules[i].val.hits = 0;
-		for (k = 0; old->e && k < (int)old->e[0].hdr.nr_rules; k++) {
-			if (!memcmp(&old->e[1 + k].rule.key, &rules[i].key,
+		for (k = 0; old->v && k < (int)old->v->nr_rules; k++) {
+			if (!memcmp(&old->v->rules[k].key, &rules[i].key,
 				    sizeof(rules[i].key))) {
 				from[i] = 1 + k;
-				rules[i].val.hits = old->e[1 + k].rule.val.hits;
+				rules[i].val.hits = old->v->rules[k].val.hits;
 				break;
 			}
 		}
 	}
 
 	t.fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "route_table", sizeof(__u32),
-			      sizeof(struct route_entry), ROUTE_ENTRIES, &opts);
+			      sizeof(struct route_table_value), 1, &opts);
 	if (t.fd < 0) {
 		err = -errno;
 		goto out;
@@ -247,7 +247,7 @@ static int table_swap(int map_fd, struct table *old, struct route_rule *rules,
 	err = table_map(&t);
 	if (err)
 		goto out;
-	err = route_table_compile(t.e, rules, n);
+	err = route_table_compile(t.v, rules, n);
 	if (err)
 		goto out;
 	/* Returns once no program runs on the old table any more. */
@@ -260,9 +260,9 @@ static int table_swap(int map_fd, struct table *old, struct route_rule *rules,
 
 		if (!from[i])
 			continue;
-		late = old->e[from[i]].rule.val.hits - rules[i].val.hits;
+		late = old->v->rules[from[i] - 1].val.hits - rules[i].val.hits;
 		if (late)
-			__atomic_add_fetch(&t.e[1 + i].rule.val.hits, late,
+			__atomic_add_fetch(&t.v->rules[i].val.hits, late,
 					   __ATOMIC_SEQ_CST);
 	}
 out:
@@ -418,4 +418,62 @@ int kvmtrap_rule_list(int map_fd, struct route_rule *rules, int max)
 	}
 	free(all);
 	return n;
+}
+
+int kvmtrap__rules_handled(const char *vm_name,
+			   struct kvmtrap_handled_entry **out)
+{
+	struct kvmtrap_handled_entry *e = NULL;
+	struct kvmtrap_link_info *l = NULL;
+	int n, cap = 16, i, k, nr = 0, fd;
+	struct table t;
+
+	*out = NULL;
+	for (;;) {
+		free(l);
+		l = calloc(cap, sizeof(*l));
+		if (!l)
+			return -ENOMEM;
+		n = kvmtrap_links(vm_name, l, cap);
+		if (n < 0 || n <= cap)
+			break;
+		cap = n + 4;
+	}
+	for (i = 0; i < n; i++) {
+		if (l[i].defunct)
+			continue;
+		fd = prog_rules_map(l[i].prog_id);
+		if (fd < 0)
+			continue;	/* not a route_table, or gone meanwhile */
+		if (!table_get(fd, &t) && t.v) {
+			for (k = 0; k < (int)t.v->nr_rules; k++) {
+				const struct route_rule *r = &t.v->rules[k];
+				struct kvmtrap_handled_entry *a;
+
+				if (r->val.verdict != KVM_TRAP_HANDLED)
+					continue;
+				a = realloc(e, (nr + 1) * sizeof(*e));
+				if (!a)
+					break;
+				e = a;
+				e[nr].key = (struct kvmtrap_handled_key){
+					.conduit = r->key.conduit,
+					.imm = r->key.imm,
+					.first = r->key.first,
+					.last = r->key.last,
+				};
+				e[nr].val = (struct kvmtrap_handled_val){
+					.route = KVMTRAP_ROUTE_BPF,
+					.owner = KVMTRAP_OWNER_POLICY,
+					.hits = r->val.hits,
+				};
+				nr++;
+			}
+			table_close(&t);
+		}
+		close(fd);
+	}
+	free(l);
+	*out = e;
+	return nr;
 }

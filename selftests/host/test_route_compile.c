@@ -25,7 +25,7 @@
 #define ANY	ROUTE_CONDUIT_ANY
 #define IANY	ROUTE_IMM_ANY
 
-static struct route_entry table[ROUTE_ENTRIES];
+static struct route_table_value table;
 
 static struct route_rule rule(uint32_t conduit, uint32_t imm, uint64_t first,
 			      uint64_t last, uint32_t verdict)
@@ -50,50 +50,48 @@ static uint32_t brute(const struct route_rule *rules, int n, uint32_t conduit,
 }
 
 /* The policy's lookup (route_table.bpf.c): the class, then OTHER. */
-static uint32_t find(uint64_t class, uint64_t f)
+static int find(uint64_t class, uint64_t f)
 {
-	uint32_t lo = 1 + table[0].hdr.nr_rules;
-	uint32_t hi = lo + table[0].hdr.nr_intervals, base = lo;
+	uint32_t lo = 0, hi = table.nr_intervals;
 
 	while (lo < hi) {
 		uint32_t mid = (lo + hi) / 2;
 
-		if (table[mid].iv.class < class ||
-		    (table[mid].iv.class == class && table[mid].iv.first <= f))
+		if (table.iv[mid].class < class ||
+		    (table.iv[mid].class == class && table.iv[mid].first <= f))
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo <= base || table[lo - 1].iv.class != class ||
-	    f > table[lo - 1].iv.last)
-		return 0;
+	if (!lo || table.iv[lo - 1].class != class || f > table.iv[lo - 1].last)
+		return -1;
 	return lo - 1;
 }
 
 static uint32_t lookup(uint32_t conduit, uint32_t imm, uint64_t f)
 {
-	uint32_t at = find((uint64_t)conduit << 32 | imm, f);
+	int at = find((uint64_t)conduit << 32 | imm, f);
 
-	if (!at)
+	if (at < 0)
 		at = find((uint64_t)conduit << 32 | ROUTE_IMM_OTHER, f);
-	return at ? table[at].iv.rule : 0;
+	return at < 0 ? 0 : table.iv[at].rule;
 }
 
 /* Sorted, complete per class, merged, within bounds, rules copied. */
 static void check_invariants(const struct route_rule *rules, int n)
 {
-	uint32_t base = 1 + table[0].hdr.nr_rules, i;
-	uint32_t end = base + table[0].hdr.nr_intervals;
+	uint32_t base = 0, i;
+	uint32_t end = table.nr_intervals;
 
-	CHECK_INT(table[0].hdr.nr_rules, n);
-	CHECK(table[0].hdr.nr_intervals <= ROUTE_TABLE_MAX, "%u intervals",
-	      table[0].hdr.nr_intervals);
+	CHECK_INT(table.nr_rules, n);
+	CHECK(table.nr_intervals <= ROUTE_TABLE_MAX, "%u intervals",
+	      table.nr_intervals);
 	for (i = 0; i < (uint32_t)n; i++)
-		CHECK(!memcmp(&table[1 + i].rule, &rules[i], sizeof(rules[i])),
+		CHECK(!memcmp(&table.rules[i], &rules[i], sizeof(rules[i])),
 		      "rule %u not copied", i);
 	for (i = base; i < end; i++) {
-		const struct route_interval *iv = &table[i].iv;
-		const struct route_interval *p = i > base ? &table[i - 1].iv : NULL;
+		const struct route_interval *iv = &table.iv[i];
+		const struct route_interval *p = i > base ? &table.iv[i - 1] : NULL;
 
 		CHECK(iv->first <= iv->last, "interval %u: first > last", i);
 		CHECK(iv->rule <= (uint32_t)n, "interval %u: rule %u", i, iv->rule);
@@ -108,7 +106,7 @@ static void check_invariants(const struct route_rule *rules, int n)
 		}
 	}
 	if (end > base)
-		CHECK(table[end - 1].iv.last == UINT64_MAX, "last class ends early");
+		CHECK(table.iv[end - 1].last == UINT64_MAX, "last class ends early");
 }
 
 /* Every rule's ends, their neighbours and a few others, in every class. */
@@ -153,8 +151,8 @@ static void check_against_brute(const struct route_rule *rules, int n)
 
 static void compile_and_check(const struct route_rule *rules, int n)
 {
-	memset(table, 0, sizeof(table));
-	CHECK_INT(route_table_compile(table, rules, n), 0);
+	memset(&table, 0, sizeof(table));
+	CHECK_INT(route_table_compile(&table, rules, n), 0);
 	check_invariants(rules, n);
 	check_against_brute(rules, n);
 }
@@ -162,10 +160,10 @@ static void compile_and_check(const struct route_rule *rules, int n)
 /* No rule: no interval, every call a miss. */
 static void test_empty(void)
 {
-	memset(table, 0xff, sizeof(table));
-	CHECK_INT(route_table_compile(table, NULL, 0), 0);
-	CHECK_INT(table[0].hdr.nr_rules, 0);
-	CHECK_INT(table[0].hdr.nr_intervals, 0);
+	memset(&table, 0xff, sizeof(table));
+	CHECK_INT(route_table_compile(&table, NULL, 0), 0);
+	CHECK_INT(table.nr_rules, 0);
+	CHECK_INT(table.nr_intervals, 0);
 	CHECK_INT(lookup(HVC, 0, 0x84000000), 0);
 }
 
@@ -176,7 +174,7 @@ static void test_one_rule(void)
 				   KVM_TRAP_HANDLED);
 
 	compile_and_check(&r, 1);
-	CHECK_INT(table[0].hdr.nr_intervals, 3);
+	CHECK_INT(table.nr_intervals, 3);
 	CHECK_INT(lookup(HVC, 0, 0xc3000042), 1);
 	CHECK_INT(lookup(HVC, 0, 0xc3000043), 0);
 	CHECK_INT(lookup(SMC, 0, 0xc3000042), 0);
@@ -231,7 +229,7 @@ static void test_many_rules(void)
 		rules[i] = rule(HVC, 0, 0xc3000000 + 2 * i, 0xc3000000 + 2 * i,
 				KVM_TRAP_DENY);
 	compile_and_check(rules, ROUTE_RULES_MAX);
-	CHECK_INT(table[0].hdr.nr_intervals, 2 * ROUTE_RULES_MAX + 1);
+	CHECK_INT(table.nr_intervals, 2 * ROUTE_RULES_MAX + 1);
 	for (i = 0; i < ROUTE_RULES_MAX; i++) {
 		CHECK_INT(lookup(HVC, 0, 0xc3000000 + 2 * i), i + 1);
 		CHECK_INT(lookup(HVC, 0, 0xc3000001 + 2 * i), 0);
@@ -250,8 +248,8 @@ static void test_too_big(void)
 		rules[512 + i] = rule(HVC, i + 1, 0x10000 + i, 0x10000 + i,
 				      KVM_TRAP_DENY);
 	}
-	memset(table, 0, sizeof(table));
-	CHECK_INT(route_table_compile(table, rules, ROUTE_RULES_MAX), -E2BIG);
+	memset(&table, 0, sizeof(table));
+	CHECK_INT(route_table_compile(&table, rules, ROUTE_RULES_MAX), -E2BIG);
 }
 
 /* Random sets against the brute force; the seed replays a failure. */
