@@ -27,12 +27,16 @@
  * The SMC64/HVC64 forms of these IDs (bit 30 set) are not SMCCC's and are
  * passed on, as are calls with an immediate and every other call.  Calls
  * it answers (HANDLED) go into the VM's handled-call list
- * (kvmtrap_note_handled()) and are streamed to "kvmtrap trace";
+ * (counted in slots of their own, kvmtrap_count_handled()) and are
+ * streamed to "kvmtrap trace";
  * stateless otherwise, so a query gets the same answer.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 
+/* Its three answers on two conduits, counted in place. */
+#define KVMTRAP_NO_HANDLED_MAP
+#define KVMTRAP_HANDLED_COUNTS	6
 #include "kvmtrap.bpf.h"
 
 #define SMCCC_FAST_32		0x80000000U
@@ -60,17 +64,21 @@ int handled_in_bpf(struct kvm_trap_ctx *ctx)
 	if (!kvmtrap_is_smccc(ctx) || ctx->imm ||
 	    (conduit && ctx->conduit != conduit))
 		return KVM_TRAP_PASS;
+	__u32 slot = ctx->conduit == KVM_TRAP_CONDUIT_SMC;
+
 	if (ctx->func_id == (base | SMCCC_CALL_COUNT)) {
 		ctx->ret[0] = count;
 		ctx->ret[1] = 0;
 		ctx->ret[2] = 0;
 		ctx->ret[3] = 0;
 	} else if (ctx->func_id == (base | SMCCC_CALL_UID)) {
+		slot += 2;
 		ctx->ret[0] = uid0;
 		ctx->ret[1] = uid1;
 		ctx->ret[2] = uid2;
 		ctx->ret[3] = uid3;
 	} else if (ctx->func_id == (base | SMCCC_REVISION)) {
+		slot += 4;
 		ctx->ret[0] = major;
 		ctx->ret[1] = minor;
 		ctx->ret[2] = 0;
@@ -78,7 +86,7 @@ int handled_in_bpf(struct kvm_trap_ctx *ctx)
 	} else {
 		return KVM_TRAP_PASS;
 	}
-	kvmtrap_note_handled(ctx);
+	kvmtrap_count_handled(ctx, slot);
 	return kvmtrap_emit(ctx, KVM_TRAP_HANDLED);
 }
 

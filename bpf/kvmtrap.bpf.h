@@ -128,6 +128,47 @@ static __always_inline int kvmtrap_note_handled(const struct kvm_trap_ctx *ctx)
 }
 #endif /* KVMTRAP_NO_HANDLED_MAP */
 
+#ifdef KVMTRAP_HANDLED_COUNTS
+/*
+ * The cheap way for a policy that answers a few calls it knows in advance:
+ * one slot per call in an array of handled-list entries, counted in place
+ * (an array lookup and an atomic add instead of a hash lookup per call),
+ * and added to the VM's handled-call list by libkvmtrap when the list is
+ * read.  Define KVMTRAP_HANDLED_COUNTS to the number of slots before the
+ * include, and call kvmtrap_count_handled(ctx, slot) where the policy
+ * answers HANDLED; a slot must always count the same call.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, KVMTRAP_HANDLED_COUNTS);
+	__type(key, __u32);
+	__type(value, struct kvmtrap_handled_entry);
+} kvmtrap_counted SEC(".maps");
+
+static __always_inline int kvmtrap_count_handled(const struct kvm_trap_ctx *ctx,
+						 __u32 slot)
+{
+	struct kvmtrap_handled_entry *e;
+
+	if (ctx->flags & KVM_TRAP_F_QUERY)
+		return KVM_TRAP_HANDLED;
+	e = bpf_map_lookup_elem(&kvmtrap_counted, &slot);
+	if (!e)
+		return KVM_TRAP_HANDLED;
+	/* The first calls of a slot write the same key: no race to lose. */
+	if (!e->val.hits) {
+		e->key.conduit = ctx->conduit;
+		e->key.imm = ctx->imm;
+		e->key.first = ctx->func_id;
+		e->key.last = ctx->func_id;
+		e->val.route = KVMTRAP_ROUTE_BPF;
+		e->val.owner = KVMTRAP_OWNER_POLICY;
+	}
+	__sync_fetch_and_add(&e->val.hits, 1);
+	return KVM_TRAP_HANDLED;
+}
+#endif /* KVMTRAP_HANDLED_COUNTS */
+
 #ifndef KVMTRAP_NO_EVENTS_MAP
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

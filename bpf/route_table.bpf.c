@@ -64,37 +64,44 @@ struct {
 	__array(values, struct route_table);
 } route_rules SEC(".maps");
 
-#define IV_MASK	(ROUTE_TABLE_MAX - 1)
+#define IV_MASK		(ROUTE_TABLE_MAX - 1)
+#define CLASS_MASK	(ROUTE_CLASSES_MAX - 1)
 
 /*
- * The interval of (@class, @func_id) among the @n of @t, sorted by
- * (class, first); -1 when the class has none.  The last interval not
- * after the call is the one, a class's intervals covering every function
- * ID.  Indices are masked for the verifier: ROUTE_TABLE_MAX is a power of
- * two and n never exceeds it.
+ * The interval of (@class, @func_id) in @t, or -1 when the class has none:
+ * a binary search of the classes, then of the class's intervals for the
+ * last that starts at or below the call (they cover every function ID).
+ * 64-bit indices, masked for the verifier: the sizes are powers of two
+ * and the counts never exceed them.
  */
-static __always_inline int route_find(struct route_table_value *t, __u32 n,
-				      __u64 class, __u64 func_id)
+static __always_inline long route_find(struct route_table_value *t,
+				       __u64 class, __u64 func_id)
 {
-	struct route_interval *iv;
-	__u32 lo = 0, hi = n, i;
+	__u64 lo = 0, hi = t->nr_classes, base, n, half, i;
+	struct route_class *c;
 
 	for (i = 0; i < ROUTE_SEARCH_STEPS && lo < hi; i++) {
-		__u32 mid = (lo + hi) / 2;
+		__u64 mid = (lo + hi) >> 1;
 
-		iv = &t->iv[mid & IV_MASK];
-		if (iv->class < class ||
-		    (iv->class == class && iv->first <= func_id))
+		if (t->classes[mid & CLASS_MASK].class < class)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (!lo)
+	if (lo >= t->nr_classes)
 		return -1;
-	iv = &t->iv[(lo - 1) & IV_MASK];
-	if (iv->class != class || func_id > iv->last)
+	c = &t->classes[lo & CLASS_MASK];
+	if (c->class != class)
 		return -1;
-	return (lo - 1) & IV_MASK;
+	base = c->first_iv;
+	n = c->nr_iv;
+	for (i = 0; i < ROUTE_SEARCH_STEPS && n > 1; i++) {
+		half = n >> 1;
+		if (t->iv[(base + half) & IV_MASK].first <= func_id)
+			base += half;
+		n -= half;
+	}
+	return base & IV_MASK;
 }
 
 static __always_inline int route_miss(struct kvm_trap_ctx *ctx)
@@ -110,10 +117,10 @@ int route_table(struct kvm_trap_ctx *ctx)
 	__u64 class = (__u64)ctx->conduit << 32;
 	struct route_table_value *t;
 	struct route_rule *r;
-	__u32 zero = 0, n, rule;
+	__u32 zero = 0, rule;
 	__u32 verdict;
 	void *map;
-	int at;
+	long at;
 
 	map = bpf_map_lookup_elem(&route_rules, &zero);
 	if (!map)
@@ -121,11 +128,9 @@ int route_table(struct kvm_trap_ctx *ctx)
 	t = bpf_map_lookup_elem(map, &zero);
 	if (!t)
 		return route_miss(ctx);
-	n = t->nr_intervals;
-
-	at = route_find(t, n, class | ctx->imm, ctx->func_id);
+	at = route_find(t, class | ctx->imm, ctx->func_id);
 	if (at < 0)
-		at = route_find(t, n, class | ROUTE_IMM_OTHER, ctx->func_id);
+		at = route_find(t, class | ROUTE_IMM_OTHER, ctx->func_id);
 	if (at < 0)
 		return route_miss(ctx);
 	rule = t->iv[at & IV_MASK].rule;

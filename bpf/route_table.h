@@ -80,19 +80,19 @@ struct route_rule {
 	struct route_rule_val val;
 };
 
-/* route_interval::class of the calls whose immediate no rule names. */
+/* route_class::class of the calls whose immediate no rule names. */
 #define ROUTE_IMM_OTHER		ROUTE_IMM_ANY
+/* Classes (conduit, immediate) a table may have: a power of two. */
+#define ROUTE_CLASSES_MAX	4096
 
 /*
  * The calls (conduit, immediate, first..last) that rules[@rule - 1]
  * decides; @rule 0: none does (a gap, the policy's miss verdict).  The
- * intervals of one (conduit, immediate) class cover every function ID,
- * gaps included, so that a call finds its class's interval whenever the
- * class is in the table, and is looked up in the class of ROUTE_IMM_OTHER
- * otherwise.
+ * intervals of one class cover every function ID, gaps included, so that
+ * a call's interval is the last of its class that starts at or below its
+ * function ID.
  */
 struct route_interval {
-	__u64 class;		/* conduit << 32 | immediate or ROUTE_IMM_OTHER */
 	__u64 first;
 	__u64 last;
 	__u32 rule;
@@ -100,14 +100,28 @@ struct route_interval {
 };
 
 /*
+ * A class of calls, (conduit, immediate), with intervals of its own:
+ * iv[first_iv .. first_iv + nr_iv - 1].  A call whose class is not in the
+ * table is looked up in the class of ROUTE_IMM_OTHER for its conduit.
+ */
+struct route_class {
+	__u64 class;		/* conduit << 32 | immediate or ROUTE_IMM_OTHER */
+	__u32 first_iv;
+	__u32 nr_iv;
+};
+
+/*
  * A compiled table: the one value of a one-element array map, so that the
- * policy finds its rules and intervals with one lookup and indexes them
- * directly while it searches.
+ * policy finds everything with one lookup and indexes it directly while
+ * it searches, first the call's class, then its interval.
  */
 struct route_table_value {
 	__u32 nr_rules;
 	__u32 nr_intervals;
+	__u32 nr_classes;
+	__u32 pad;
 	struct route_rule rules[ROUTE_RULES_MAX];	/* hits counted here */
+	struct route_class classes[ROUTE_CLASSES_MAX];
 	struct route_interval iv[ROUTE_TABLE_MAX];
 };
 

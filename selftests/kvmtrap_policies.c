@@ -753,10 +753,8 @@ static void test_ratelimit_refill(void)
 static void test_handled_in_bpf_run(void)
 {
 	struct kvmtrap_policy *p = pol_load("handled_in_bpf", NULL, NULL);
-	struct kvmtrap_handled_key key = { .conduit = SMC,
-					   .first = SIP32(0xff01),
-					   .last = SIP32(0xff01) };
-	struct kvmtrap_handled_val val;
+	struct kvmtrap_handled_entry ent;
+	__u32 slot = 3;		/* the UID (2), over SMC (+1) */
 
 	TH(p, HVC, 0, SIP32(0xff00), 0, 3, 0, 0, 0);
 	TH(p, SMC, 0, SIP32(0xff01), 0, UID0, UID1, UID2, UID3);
@@ -769,14 +767,17 @@ static void test_handled_in_bpf_run(void)
 	TV(p, HVC, 0, SIP32(0xff04), 0, KVM_TRAP_PASS);
 	TV(p, HVC, 1, SIP32(0xff00), 0, KVM_TRAP_PASS);
 	TV(p, HVC, 0, OEM32(0xff00), 0, KVM_TRAP_PASS);
-	/* answered for a query too, but not entered in the list */
+	/* answered for a query too, but not counted */
 	TH(p, SMC, 0, SIP32(0xff01), T_QUERY, UID0, UID1, UID2, UID3);
-	OK(bpf_map_lookup_elem(pol_map(p, KVMTRAP_HANDLED_MAP_NAME), &key,
-			       &val));
-	CHECK(val.hits == 2 && val.route == KVMTRAP_ROUTE_BPF &&
-	      val.owner == KVMTRAP_OWNER_POLICY,
-	      "handled list entry: hits %llu route %u owner %u, expected 2 bpf policy",
-	      val.hits, val.route, val.owner);
+	/* counted in place, in its slot, as a handled-list entry */
+	OK(bpf_map_lookup_elem(pol_map(p, KVMTRAP_HANDLED_COUNTS_MAP_NAME),
+			       &slot, &ent));
+	CHECK(ent.val.hits == 2 && ent.val.route == KVMTRAP_ROUTE_BPF &&
+	      ent.val.owner == KVMTRAP_OWNER_POLICY && ent.key.conduit == SMC &&
+	      ent.key.first == SIP32(0xff01) && ent.key.last == SIP32(0xff01),
+	      "counted slot: hits %llu route %u owner %u conduit %u 0x%llx, expected 2 bpf policy SMC UID",
+	      ent.val.hits, ent.val.route, ent.val.owner, ent.key.conduit,
+	      ent.key.first);
 	kvmtrap_policy_close(p);
 
 	p = pol_load("handled_in_bpf",

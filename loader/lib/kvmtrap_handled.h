@@ -29,6 +29,13 @@
 #define KVMTRAP_HANDLED_MAP		kvmtrap_handled
 #define KVMTRAP_HANDLED_MAP_NAME	"kvmtrap_handled"
 #define KVMTRAP_HANDLED_MAX		1024
+/*
+ * A policy's own counted slots, map "kvmtrap_counted" (bpf/kvmtrap.bpf.h,
+ * KVMTRAP_HANDLED_COUNTS):
+ * an array of struct kvmtrap_handled_entry, those with hits joining the
+ * VM's list when it is read.
+ */
+#define KVMTRAP_HANDLED_COUNTS_MAP_NAME	"kvmtrap_counted"
 
 enum kvmtrap_route {
 	KVMTRAP_ROUTE_NATIVE		= 1,	/* a KVM service (EL1 handler) */

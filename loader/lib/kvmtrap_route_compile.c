@@ -65,6 +65,7 @@ static void heap_pop(struct heap *h)
 }
 
 struct compiler {
+	struct route_table_value *t;
 	const struct route_rule *rules;
 	int n;
 	int *order;			/* candidates of a class, by first */
@@ -81,20 +82,20 @@ static int by_first(const void *a, const void *b, void *rules)
 	return x->key.first < y->key.first ? -1 : x->key.first > y->key.first;
 }
 
-static int emit(struct compiler *c, __u64 class, __u64 first, __u64 last,
+/* The next interval of the class being compiled, merged with the last. */
+static int emit(struct compiler *c, int class_start, __u64 first, __u64 last,
 		__u32 rule)
 {
-	struct route_interval *prev = c->nr ? &c->out[c->nr - 1] : NULL;
+	struct route_interval *prev = c->nr > class_start ? &c->out[c->nr - 1] : NULL;
 
-	if (prev && prev->class == class && prev->rule == rule &&
-	    prev->last + 1 == first) {
+	if (prev && prev->rule == rule && prev->last + 1 == first) {
 		prev->last = last;
 		return 0;
 	}
 	if (c->nr == ROUTE_TABLE_MAX)
 		return -E2BIG;
 	c->out[c->nr] = (struct route_interval){
-		.class = class, .first = first, .last = last, .rule = rule,
+		.first = first, .last = last, .rule = rule,
 	};
 	c->nr++;
 	return 0;
@@ -109,7 +110,8 @@ static int compile_class(struct compiler *c, __u32 conduit, __u32 imm)
 {
 	__u64 class = (__u64)conduit << 32 | imm, pos = 0;
 	struct heap h = { .rules = c->rules, .a = c->heap };
-	int nc = 0, next = 0, exact = 0, i, err;
+	int nc = 0, next = 0, exact = 0, start = c->nr, i, err;
+	struct route_table_value *t = c->t;
 
 	for (i = 0; i < c->n; i++) {
 		const struct route_rule_key *k = &c->rules[i].key;
@@ -126,6 +128,8 @@ static int compile_class(struct compiler *c, __u32 conduit, __u32 imm)
 	 */
 	if (!nc || (imm != ROUTE_IMM_OTHER && !exact))
 		return 0;
+	if (t->nr_classes == ROUTE_CLASSES_MAX)
+		return -E2BIG;
 	qsort_r(c->order, nc, sizeof(int), by_first, (void *)c->rules);
 
 	for (;;) {
@@ -144,13 +148,17 @@ static int compile_class(struct compiler *c, __u32 conduit, __u32 imm)
 			if (c->rules[h.a[0]].key.last < end)
 				end = c->rules[h.a[0]].key.last;
 		}
-		err = emit(c, class, pos, end, rule);
+		err = emit(c, start, pos, end, rule);
 		if (err)
 			return err;
 		if (end == UINT64_MAX)
-			return 0;
+			break;
 		pos = end + 1;
 	}
+	t->classes[t->nr_classes++] = (struct route_class){
+		.class = class, .first_iv = start, .nr_iv = c->nr - start,
+	};
+	return 0;
 }
 
 static int by_u32(const void *a, const void *b)
@@ -166,9 +174,10 @@ int route_table_compile(struct route_table_value *t,
 	static const __u32 conduits[] = { KVM_TRAP_CONDUIT_HVC,
 					  KVM_TRAP_CONDUIT_SMC,
 					  KVM_TRAP_CONDUIT_PAPR_HCALL };
-	struct compiler c = { .rules = rules, .n = n, .out = t->iv };
+	struct compiler c = { .t = t, .rules = rules, .n = n, .out = t->iv };
 	__u32 imms[ROUTE_RULES_MAX + 1];
 	int nimm = 0, i, j, err = 0;
+	t->nr_classes = 0;
 
 	c.order = calloc(n + 1, sizeof(int));
 	c.heap = calloc(n + 1, sizeof(int));

@@ -259,8 +259,8 @@ int kvmtrap_handled_read(const char *vm_name,
 			continue;	/* deleted meanwhile */
 		n++;
 	}
-	/* route_table counts in its rules: they join the list here. */
-	nr = kvmtrap__rules_handled(vm_name, &rules);
+	/* Policies that count in place (route_table, ...): they join here. */
+	nr = kvmtrap__policy_handled(vm_name, &rules);
 	if (nr > 0) {
 		struct kvmtrap_handled_entry *a = realloc(all, (n + nr) * sizeof(*a));
 

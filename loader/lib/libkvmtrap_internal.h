@@ -78,12 +78,14 @@ static inline int kvmtrap__errno(int err)
 }
 
 /*
- * The HANDLED rules of VM @vm_name's route_table links as handled-call list
- * entries (route BPF, owner POLICY, the rule's range and hits): the policy
- * counts in its rules instead of the list, and the list gets them when it
- * is read.  *@out is malloc()ed; returns how many.
+ * What VM @vm_name's linked policies counted themselves, as handled-call
+ * list entries (route BPF, owner POLICY): route_table's HANDLED rules with
+ * their hits, and the counted slots of policies with a
+ * kvmtrap_counted map.  They count in place instead of in the list,
+ * and the list gets them when it is read.  *@out is malloc()ed; returns
+ * how many.
  */
-int kvmtrap__rules_handled(const char *vm_name,
-			   struct kvmtrap_handled_entry **out);
+int kvmtrap__policy_handled(const char *vm_name,
+			    struct kvmtrap_handled_entry **out);
 
 #endif /* __LIBKVMTRAP_INTERNAL_H */

@@ -420,13 +420,61 @@ int kvmtrap_rule_list(int map_fd, struct route_rule *rules, int max)
 	return n;
 }
 
-int kvmtrap__rules_handled(const char *vm_name,
-			   struct kvmtrap_handled_entry **out)
+static int add_entry(struct kvmtrap_handled_entry **e, int *nr,
+		     const struct kvmtrap_handled_entry *ent)
+{
+	struct kvmtrap_handled_entry *a = realloc(*e, (*nr + 1) * sizeof(**e));
+
+	if (!a)
+		return -ENOMEM;
+	*e = a;
+	a[(*nr)++] = *ent;
+	return 0;
+}
+
+/* The HANDLED rules of route_table map @fd, with their hits. */
+static int add_rules(int fd, struct kvmtrap_handled_entry **e, int *nr)
+{
+	struct table t;
+	int k, err = table_get(fd, &t);
+
+	for (k = 0; !err && t.v && k < (int)t.v->nr_rules; k++) {
+		const struct route_rule *r = &t.v->rules[k];
+		struct kvmtrap_handled_entry ent = {
+			.key = { r->key.conduit, r->key.imm, r->key.first,
+				 r->key.last },
+			.val = { KVMTRAP_ROUTE_BPF, KVMTRAP_OWNER_POLICY,
+				 r->val.hits },
+		};
+
+		if (r->val.verdict == KVM_TRAP_HANDLED)
+			err = add_entry(e, nr, &ent);
+	}
+	table_close(&t);
+	return err;
+}
+
+/* The counted slots of a policy's kvmtrap_counted map @fd. */
+static int add_counts(int fd, const struct bpf_map_info *mi,
+		      struct kvmtrap_handled_entry **e, int *nr)
+{
+	struct kvmtrap_handled_entry ent;
+	__u32 k;
+	int err = 0;
+
+	for (k = 0; !err && k < mi->max_entries; k++)
+		if (!bpf_map_lookup_elem(fd, &k, &ent) && ent.val.hits)
+			err = add_entry(e, nr, &ent);
+	return err;
+}
+
+int kvmtrap__policy_handled(const char *vm_name,
+			    struct kvmtrap_handled_entry **out)
 {
 	struct kvmtrap_handled_entry *e = NULL;
 	struct kvmtrap_link_info *l = NULL;
-	int n, cap = 16, i, k, nr = 0, fd;
-	struct table t;
+	int n, cap = 16, i, j, nr = 0, nids, fd, err = 0;
+	uint32_t *ids;
 
 	*out = NULL;
 	for (;;) {
@@ -439,41 +487,34 @@ int kvmtrap__rules_handled(const char *vm_name,
 			break;
 		cap = n + 4;
 	}
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && !err; i++) {
 		if (l[i].defunct)
 			continue;
-		fd = prog_rules_map(l[i].prog_id);
-		if (fd < 0)
-			continue;	/* not a route_table, or gone meanwhile */
-		if (!table_get(fd, &t) && t.v) {
-			for (k = 0; k < (int)t.v->nr_rules; k++) {
-				const struct route_rule *r = &t.v->rules[k];
-				struct kvmtrap_handled_entry *a;
+		nids = kvmtrap_prog_map_ids(l[i].prog_id, &ids);
+		for (j = 0; j < nids && !err; j++) {
+			struct bpf_map_info mi = {};
+			__u32 len = sizeof(mi);
 
-				if (r->val.verdict != KVM_TRAP_HANDLED)
-					continue;
-				a = realloc(e, (nr + 1) * sizeof(*e));
-				if (!a)
-					break;
-				e = a;
-				e[nr].key = (struct kvmtrap_handled_key){
-					.conduit = r->key.conduit,
-					.imm = r->key.imm,
-					.first = r->key.first,
-					.last = r->key.last,
-				};
-				e[nr].val = (struct kvmtrap_handled_val){
-					.route = KVMTRAP_ROUTE_BPF,
-					.owner = KVMTRAP_OWNER_POLICY,
-					.hits = r->val.hits,
-				};
-				nr++;
-			}
-			table_close(&t);
+			fd = bpf_map_get_fd_by_id(ids[j]);
+			if (fd < 0)
+				continue;	/* gone meanwhile */
+			if (is_rules_map(fd))
+				err = add_rules(fd, &e, &nr);
+			else if (!bpf_map_get_info_by_fd(fd, &mi, &len) &&
+				 mi.type == BPF_MAP_TYPE_ARRAY &&
+				 mi.value_size == sizeof(struct kvmtrap_handled_entry) &&
+				 !strcmp(mi.name, KVMTRAP_HANDLED_COUNTS_MAP_NAME))
+				err = add_counts(fd, &mi, &e, &nr);
+			close(fd);
 		}
-		close(fd);
+		if (nids > 0)
+			free(ids);
 	}
 	free(l);
+	if (err) {
+		free(e);
+		return err;
+	}
 	*out = e;
 	return nr;
 }

@@ -49,23 +49,30 @@ static uint32_t brute(const struct route_rule *rules, int n, uint32_t conduit,
 	return best + 1;
 }
 
-/* The policy's lookup (route_table.bpf.c): the class, then OTHER. */
+/* The policy's lookup (route_table.bpf.c): the class, then its interval. */
 static int find(uint64_t class, uint64_t f)
 {
-	uint32_t lo = 0, hi = table.nr_intervals;
+	uint32_t lo = 0, hi = table.nr_classes, base, n, half;
 
 	while (lo < hi) {
 		uint32_t mid = (lo + hi) / 2;
 
-		if (table.iv[mid].class < class ||
-		    (table.iv[mid].class == class && table.iv[mid].first <= f))
+		if (table.classes[mid].class < class)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (!lo || table.iv[lo - 1].class != class || f > table.iv[lo - 1].last)
+	if (lo >= table.nr_classes || table.classes[lo].class != class)
 		return -1;
-	return lo - 1;
+	base = table.classes[lo].first_iv;
+	n = table.classes[lo].nr_iv;
+	while (n > 1) {
+		half = n / 2;
+		if (table.iv[base + half].first <= f)
+			base += half;
+		n -= half;
+	}
+	return base;
 }
 
 static uint32_t lookup(uint32_t conduit, uint32_t imm, uint64_t f)
@@ -77,11 +84,10 @@ static uint32_t lookup(uint32_t conduit, uint32_t imm, uint64_t f)
 	return at < 0 ? 0 : table.iv[at].rule;
 }
 
-/* Sorted, complete per class, merged, within bounds, rules copied. */
+/* Classes sorted and back to back; each complete and merged; bounds. */
 static void check_invariants(const struct route_rule *rules, int n)
 {
-	uint32_t base = 0, i;
-	uint32_t end = table.nr_intervals;
+	uint32_t k, i, next = 0;
 
 	CHECK_INT(table.nr_rules, n);
 	CHECK(table.nr_intervals <= ROUTE_TABLE_MAX, "%u intervals",
@@ -89,24 +95,30 @@ static void check_invariants(const struct route_rule *rules, int n)
 	for (i = 0; i < (uint32_t)n; i++)
 		CHECK(!memcmp(&table.rules[i], &rules[i], sizeof(rules[i])),
 		      "rule %u not copied", i);
-	for (i = base; i < end; i++) {
-		const struct route_interval *iv = &table.iv[i];
-		const struct route_interval *p = i > base ? &table.iv[i - 1] : NULL;
+	for (k = 0; k < table.nr_classes; k++) {
+		const struct route_class *c = &table.classes[k];
 
-		CHECK(iv->first <= iv->last, "interval %u: first > last", i);
-		CHECK(iv->rule <= (uint32_t)n, "interval %u: rule %u", i, iv->rule);
-		if (!p || p->class != iv->class) {
-			CHECK(!p || p->class < iv->class, "class order at %u", i);
-			CHECK(!p || p->last == UINT64_MAX, "class ends early at %u", i);
-			CHECK(iv->first == 0, "class starts at 0x%llx",
-			      (unsigned long long)iv->first);
-		} else {
-			CHECK(p->last + 1 == iv->first, "hole or overlap at %u", i);
-			CHECK(p->rule != iv->rule, "unmerged neighbours at %u", i);
+		CHECK(!k || table.classes[k - 1].class < c->class,
+		      "class order at %u", k);
+		CHECK(c->first_iv == next && c->nr_iv, "class %u at %u (+%u)", k,
+		      c->first_iv, c->nr_iv);
+		next = c->first_iv + c->nr_iv;
+		CHECK(table.iv[c->first_iv].first == 0, "class %u starts late", k);
+		CHECK(table.iv[next - 1].last == UINT64_MAX, "class %u ends early",
+		      k);
+		for (i = c->first_iv; i < next; i++) {
+			const struct route_interval *iv = &table.iv[i];
+
+			CHECK(iv->first <= iv->last, "interval %u: first > last", i);
+			CHECK(iv->rule <= (uint32_t)n, "interval %u: rule %u", i,
+			      iv->rule);
+			if (i == c->first_iv)
+				continue;
+			CHECK(iv[-1].last + 1 == iv->first, "hole or overlap at %u", i);
+			CHECK(iv[-1].rule != iv->rule, "unmerged neighbours at %u", i);
 		}
 	}
-	if (end > base)
-		CHECK(table.iv[end - 1].last == UINT64_MAX, "last class ends early");
+	CHECK_INT(next, table.nr_intervals);
 }
 
 /* Every rule's ends, their neighbours and a few others, in every class. */
@@ -164,6 +176,7 @@ static void test_empty(void)
 	CHECK_INT(route_table_compile(&table, NULL, 0), 0);
 	CHECK_INT(table.nr_rules, 0);
 	CHECK_INT(table.nr_intervals, 0);
+	CHECK_INT(table.nr_classes, 0);
 	CHECK_INT(lookup(HVC, 0, 0x84000000), 0);
 }
 
