@@ -68,37 +68,52 @@ struct {
 #define CLASS_MASK	(ROUTE_CLASSES_MAX - 1)
 
 /*
+ * All ones when @a <= @b (unsigned), 0 otherwise, without a branch: the
+ * borrow of b - a, minus one.  The search below has no branch in its
+ * steps, so the verifier walks each loop once per possible length instead
+ * of once per path through it (2^steps); the empty asm keeps the compiler
+ * from turning the arithmetic back into a compare and branch.
+ */
+static __always_inline __u64 route_le_mask(__u64 a, __u64 b)
+{
+	__u64 nb = ~b, d = b - a, borrow;
+
+	asm volatile("" : "+r"(nb), "+r"(d));
+	borrow = ((nb & a) | ((nb | a) & d)) >> 63;
+	asm volatile("" : "+r"(borrow));
+	return borrow - 1;
+}
+
+/*
  * The interval of (@class, @func_id) in @t, or -1 when the class has none:
- * a binary search of the classes, then of the class's intervals for the
- * last that starts at or below the call (they cover every function ID).
- * 64-bit indices, masked for the verifier: the sizes are powers of two
- * and the counts never exceed them.
+ * the last class not above @class, which must be it, then the last of its
+ * intervals that starts at or below the call (they cover every function
+ * ID).  Each step halves what is left; 64-bit indices, masked for the
+ * verifier (the sizes are powers of two, the counts never exceed them).
  */
 static __always_inline long route_find(struct route_table_value *t,
 				       __u64 class, __u64 func_id)
 {
-	__u64 lo = 0, hi = t->nr_classes, base, n, half, i;
+	__u64 base = 0, n = t->nr_classes, half, i;
 	struct route_class *c;
 
-	for (i = 0; i < ROUTE_SEARCH_STEPS && lo < hi; i++) {
-		__u64 mid = (lo + hi) >> 1;
-
-		if (t->classes[mid & CLASS_MASK].class < class)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo >= t->nr_classes)
+	if (!n)
 		return -1;
-	c = &t->classes[lo & CLASS_MASK];
+	for (i = 0; i < ROUTE_SEARCH_STEPS && n > 1; i++) {
+		half = n >> 1;
+		base += half & route_le_mask(t->classes[(base + half) & CLASS_MASK].class,
+					     class);
+		n -= half;
+	}
+	c = &t->classes[base & CLASS_MASK];
 	if (c->class != class)
 		return -1;
 	base = c->first_iv;
 	n = c->nr_iv;
 	for (i = 0; i < ROUTE_SEARCH_STEPS && n > 1; i++) {
 		half = n >> 1;
-		if (t->iv[(base + half) & IV_MASK].first <= func_id)
-			base += half;
+		base += half & route_le_mask(t->iv[(base + half) & IV_MASK].first,
+					     func_id);
 		n -= half;
 	}
 	return base & IV_MASK;
@@ -114,7 +129,7 @@ static __always_inline int route_miss(struct kvm_trap_ctx *ctx)
 SEC("kvm_trap")
 int route_table(struct kvm_trap_ctx *ctx)
 {
-	__u64 class = (__u64)ctx->conduit << 32;
+	__u64 class = (__u64)ctx->conduit << 32, func_id = ctx->func_id;
 	struct route_table_value *t;
 	struct route_rule *r;
 	__u32 zero = 0, rule;
@@ -128,9 +143,11 @@ int route_table(struct kvm_trap_ctx *ctx)
 	t = bpf_map_lookup_elem(map, &zero);
 	if (!t)
 		return route_miss(ctx);
-	at = route_find(t, class | ctx->imm, ctx->func_id);
+	/* Values, not the context: it must not be read at a computed offset. */
+	asm volatile("" : "+r"(func_id), "+r"(class));
+	at = route_find(t, class | ctx->imm, func_id);
 	if (at < 0)
-		at = route_find(t, class | ROUTE_IMM_OTHER, ctx->func_id);
+		at = route_find(t, class | ROUTE_IMM_OTHER, func_id);
 	if (at < 0)
 		return route_miss(ctx);
 	rule = t->iv[at & IV_MASK].rule;
