@@ -4,7 +4,7 @@
  * guest's hypervisor calls, the way a real VMM uses KVM and libkvmtrap.
  *
  *	kvmtrap-vmm [-c CALLS] [-p POLICIES] [-P 'POLICY [KEY=VALUE]...']
- *		    [--tsv] [--hold] [-v] ['hvc|smc [#IMM] FUNC [ARG...]']...
+ *		    [--tsv] [--hold] [--events] [-v] ['hvc|smc [#IMM] FUNC [ARG...]']...
  *
  * It reads a call script and a policy set (script.c), then, top to bottom:
  *
@@ -29,6 +29,12 @@
  *     what the guest saw in x0..x3, or "UNDEF at <pc>";
  *  7. with --hold, keeps the VM and its links until SIGINT or SIGTERM, for
  *     "kvmtrap handled --vm PID" and friends; then unpins and exits.
+ *
+ * With --events the VMM counts itself as a reader of its policies' event
+ * streams (kvmtrap_readers_add()): they write an event per decision from
+ * the start, and "kvmtrap trace" run later finds the guest's calls in the
+ * ring buffers.  Without it a policy writes events only while a trace
+ * runs, and the calls cost nothing for them.
  *
  * The VMM's own service, for every call forwarded to it: x0 = 0 (SMCCC
  * SUCCESS), x1 = the function ID it saw, x2 = the immediate, x3 = x1 of
@@ -72,6 +78,7 @@ struct options {
 	const char *policies;	/* -p */
 	bool tsv;		/* --tsv: one tab-separated line per call */
 	bool hold;		/* --hold: keep the VM until signalled */
+	bool events;		/* --events: read the policies' events */
 	bool verbose;		/* -v: libbpf's messages */
 	int timeout;		/* --timeout: seconds for the guest's run */
 };
@@ -253,7 +260,7 @@ static int vcpu_create(struct vm *vm)
 
 /* ---- 3. the policies ----------------------------------------------------- */
 
-static int attach_one(struct vm *vm, const struct policy_line *l)
+static int attach_one(struct vm *vm, const struct policy_line *l, bool events)
 {
 	struct kvmtrap_link_info *info = &vm->link[vm->nr_links];
 	struct kvmtrap_policy *p = NULL;
@@ -325,12 +332,21 @@ static int attach_one(struct vm *vm, const struct policy_line *l)
 		goto out;
 	}
 	vm->link_fd[vm->nr_links++] = link_fd;
+	/* Its events from now on: the maps live as long as the link. */
+	if (events) {
+		struct bpf_map *m = bpf_object__find_map_by_name(
+			kvmtrap_policy_object(p), KVMTRAP_READERS_MAP_NAME);
+
+		if (m)
+			kvmtrap_readers_add(bpf_map__fd(m), 1);
+	}
 out:
 	kvmtrap_policy_close(p);	/* the link holds the program */
 	return err ? -1 : 0;
 }
 
-static int attach_policies(struct vm *vm, const struct policy_set *ps)
+static int attach_policies(struct vm *vm, const struct policy_set *ps,
+			   bool events)
 {
 	int err, i, fd;
 
@@ -350,7 +366,7 @@ static int attach_policies(struct vm *vm, const struct policy_set *ps)
 		return -1;
 	}
 	for (i = 0; i < ps->nr; i++)
-		if (attach_one(vm, &ps->lines[i]))
+		if (attach_one(vm, &ps->lines[i], events))
 			return -1;
 	/* The native part of the handled-call list, for bpftool map dump. */
 	fd = kvmtrap_handled_open(vm->kt);
@@ -843,6 +859,8 @@ static void usage(FILE *f)
 "  -P, --policy LINE     one more policy-set line\n"
 "      --tsv             tab-separated output, one line per call\n"
 "      --hold            keep the VM and its links until SIGINT/SIGTERM\n"
+"      --events          read the policies' events from the start (kvmtrap trace\n"
+"                        later finds the calls in their ring buffers)\n"
 "      --timeout SEC     give up on a guest that runs longer (default 60)\n"
 "  -v, --verbose         libbpf's messages (the verifier's log)\n"
 "  -h, --help\n"
@@ -863,6 +881,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "policy",	required_argument, NULL, 'P' },
 		{ "tsv",	no_argument,	   NULL, 't' },
 		{ "hold",	no_argument,	   NULL, 'H' },
+		{ "events",	no_argument,	   NULL, 'E' },
 		{ "timeout",	required_argument, NULL, 'T' },
 		{ "verbose",	no_argument,	   NULL, 'v' },
 		{ "help",	no_argument,	   NULL, 'h' },
@@ -892,6 +911,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'H':
 			o->hold = true;
+			break;
+		case 'E':
+			o->events = true;
 			break;
 		case 'T':
 			if (kvmtrap_parse_u64(optarg, 3600, &v) || !v) {
@@ -967,7 +989,8 @@ int main(int argc, char **argv)
 			script.nr_calls, GUEST_CODE_MAX);
 		goto out;
 	}
-	if (attach_policies(&vm, &policies) || query_calls(&vm, &script))
+	if (attach_policies(&vm, &policies, o.events) ||
+	    query_calls(&vm, &script))
 		goto out;
 	if (!o.tsv)
 		print_header(&vm, &script, size);
