@@ -81,4 +81,5 @@ echo "${bad:-}" >"$tmp/extra.txt"
 [ -z "$bad" ]
 result $? "the extra patches touch Documentation/ only" "$tmp/extra.txt"
 
+echo "# Totals: pass:$((n - failed)) fail:$failed skip:0 error:0 xpass:0 xfail:0"
 [ "$failed" = 0 ]
