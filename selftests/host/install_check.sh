@@ -56,7 +56,10 @@ for f in sbin/kvmtrap share/man/man8/kvmtrap.8 lib/kvmtrap/policies/route_table.
 	lib/libkvmtrap.a lib/pkgconfig/libkvmtrap.pc; do
 	[ -f "$d/$f" ] || { echo "# missing: $f"; ok=1; }
 done
-file "$d/sbin/kvmtrap" | grep -q 'ARM aarch64' || { echo "# kvmtrap is not an arm64 binary"; ok=1; }
+# Outputs read whole, then matched: "cmd | grep -q" under pipefail fails
+# when grep leaves early and cmd dies of SIGPIPE.
+what=$(file "$d/sbin/kvmtrap")
+grep -q 'ARM aarch64' <<<"$what" || { echo "# kvmtrap is not an arm64 binary"; ok=1; }
 result $ok "CLI, man page, policies, headers, static library and pkg-config file installed"
 
 # The man page is a man page: troff with the title and its sections.
@@ -71,8 +74,8 @@ ok=0
 [ "$(readlink "$d/lib/libkvmtrap.so")" = libkvmtrap.so.0 ] || ok=1
 real=$(readlink "$d/lib/libkvmtrap.so.0")
 [ -n "$real" ] && [ -f "$d/lib/$real" ] || ok=1
-aarch64-linux-gnu-readelf -d "$d/lib/libkvmtrap.so" 2>/dev/null |
-	grep -q 'Library soname: \[libkvmtrap.so.0\]' || ok=1
+what=$(aarch64-linux-gnu-readelf -d "$d/lib/libkvmtrap.so" 2>/dev/null)
+grep -q 'Library soname: \[libkvmtrap.so.0\]' <<<"$what" || ok=1
 # The libbpf it carries exports libbpf's API, the kvm_trap attach included.
 aarch64-linux-gnu-nm -D --defined-only "$d/lib/libkvmtrap.so" >"$tmp/syms" 2>/dev/null || ok=1
 for sym in kvmtrap_vm_open kvmtrap_parse_rule bpf_program__attach_kvm_trap \
@@ -99,8 +102,8 @@ sed 's/^/# /' "$tmp/cc.log" | head -20
 result $ok "examples/vmm compiles and links with pkg-config --cflags --libs libkvmtrap"
 
 ok=0
-aarch64-linux-gnu-readelf -d "$tmp/vmm-dyn" 2>/dev/null |
-	grep -q 'Shared library: \[libkvmtrap.so.0\]' || ok=1
+what=$(aarch64-linux-gnu-readelf -d "$tmp/vmm-dyn" 2>/dev/null)
+grep -q 'Shared library: \[libkvmtrap.so.0\]' <<<"$what" || ok=1
 result $ok "the dynamically linked VMM needs libkvmtrap.so.0"
 
 # shellcheck disable=SC2046
@@ -111,7 +114,8 @@ sed 's/^/# /' "$tmp/cc.log" | head -20
 result $ok "examples/vmm links statically with pkg-config --static --libs libkvmtrap"
 
 ok=0
-file "$tmp/vmm-static" | grep -q 'statically linked' || ok=1
+what=$(file "$tmp/vmm-static")
+grep -q 'statically linked' <<<"$what" || ok=1
 result $ok "the statically linked VMM is static"
 
 # A header of the library includes nothing from this source tree.
