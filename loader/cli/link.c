@@ -198,7 +198,7 @@ int do_detach(int argc, char **argv)
 	if (r)
 		return r;
 	snprintf(obj, sizeof(obj), "VM %s", name);
-	n = get_links(name, &links);
+	n = kvmtrap_links_alloc(name, &links);
 	if (n < 0)
 		return fail(KVMTRAP_OP_LINK, n, "find the links of", obj);
 	if (o.link_id && !find_link(links, n, o.link_id)) {
@@ -311,7 +311,7 @@ int do_replace(int argc, char **argv)
 	name = kvmtrap_vm_name(vm);
 	snprintf(obj, sizeof(obj), "VM %s", name);
 
-	n = get_links(name, &links);
+	n = kvmtrap_links_alloc(name, &links);
 	if (n < 0) {
 		r = fail(KVMTRAP_OP_LINK, n, "find the links of", obj);
 		goto out;

@@ -117,30 +117,6 @@ int vm_name_of(const struct kvmtrap_vm_spec *spec, const char *what,
 	return EXIT_OK;
 }
 
-/* All links of VM @vm_name (NULL: of every VM), malloc()ed in *@out. */
-int get_links(const char *vm_name, struct kvmtrap_link_info **out)
-{
-	struct kvmtrap_link_info *l = NULL;
-	int n = 0, cap = 0;
-
-	/* Links may come and go between the calls: retry until it fits. */
-	for (;;) {
-		n = kvmtrap_links(vm_name, l, cap);
-		if (n < 0 || n <= cap)
-			break;
-		cap = n + 4;
-		free(l);
-		l = calloc(cap, sizeof(*l));
-		if (!l)
-			return -ENOMEM;
-	}
-	if (n < 0)
-		free(l);
-	else
-		*out = l;
-	return n;
-}
-
 int get_handled(const char *vm_name,
 		       struct kvmtrap_handled_entry **out)
 {

@@ -93,7 +93,6 @@ int open_vm(const struct kvmtrap_vm_spec *spec, const char *what,
 	    struct kvmtrap_vm **vm);
 int vm_name_of(const struct kvmtrap_vm_spec *spec, const char *what,
 	       char *name, size_t len);
-int get_links(const char *vm_name, struct kvmtrap_link_info **out);
 int get_handled(const char *vm_name, struct kvmtrap_handled_entry **out);
 int get_native(const struct kvmtrap_vm *vm,
 	       struct kvmtrap_handled_entry **out);

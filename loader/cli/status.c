@@ -104,7 +104,7 @@ int do_status(int argc, char **argv)
 		return r;
 	snprintf(obj, sizeof(obj), "VM %s", name);
 
-	nlinks = get_links(name, &links);
+	nlinks = kvmtrap_links_alloc(name, &links);
 	if (nlinks < 0) {
 		r = fail(KVMTRAP_OP_LINK, nlinks, "find the links of", obj);
 		goto out;

@@ -234,7 +234,7 @@ int do_trace(int argc, char **argv)
 	if (r)
 		return r;
 	snprintf(obj, sizeof(obj), "VM %s", name);
-	n = get_links(name, &links);
+	n = kvmtrap_links_alloc(name, &links);
 	if (n < 0)
 		return fail(KVMTRAP_OP_LINK, n, "find the links of", obj);
 	for (i = 0; i < n; i++) {

@@ -115,7 +115,7 @@ int do_list(int argc, char **argv)
 	if (nvms < 0)
 		return fail(KVMTRAP_OP_LIST, nvms, "list", "the VMs in /proc");
 	/* Every kvm_trap link once, matched to the VMs by name. */
-	nlinks = get_links(NULL, &links);
+	nlinks = kvmtrap_links_alloc(NULL, &links);
 	if (nlinks < 0) {
 		free(vms);
 		return fail(KVMTRAP_OP_LIST, nlinks, "list", "the kvm_trap links");

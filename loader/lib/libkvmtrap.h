@@ -245,6 +245,11 @@ int kvmtrap_link_info(int link_fd, struct kvmtrap_link_info *info);
  */
 int kvmtrap_links(const char *vm_name, struct kvmtrap_link_info *infos,
 		  int max);
+/*
+ * The same, all of them, malloc()ed in *@out (the caller frees it; NULL
+ * when there are none).  Returns how many, or a negative errno.
+ */
+int kvmtrap_links_alloc(const char *vm_name, struct kvmtrap_link_info **out);
 
 /* A new fd for link @link_id (pinned or not); -ENOENT when there is none. */
 int kvmtrap_link_fd(uint32_t link_id);

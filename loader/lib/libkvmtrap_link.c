@@ -282,6 +282,30 @@ int kvmtrap_links(const char *vm_name, struct kvmtrap_link_info *infos,
 	return n;
 }
 
+int kvmtrap_links_alloc(const char *vm_name, struct kvmtrap_link_info **out)
+{
+	struct kvmtrap_link_info *l = NULL;
+	int n, cap = 0;
+
+	*out = NULL;
+	/* Links may come and go between the calls: retry until it fits. */
+	for (;;) {
+		n = kvmtrap_links(vm_name, l, cap);
+		if (n < 0 || n <= cap)
+			break;
+		cap = n + 4;
+		free(l);
+		l = calloc(cap, sizeof(*l));
+		if (!l)
+			return -ENOMEM;
+	}
+	if (n < 0)
+		free(l);
+	else
+		*out = l;
+	return n;
+}
+
 /* ---- Pins ---- */
 
 int kvmtrap_pin(struct kvmtrap_vm *vm, int link_fd, char *path, size_t len)

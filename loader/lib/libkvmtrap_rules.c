@@ -69,24 +69,13 @@ static int prog_rules_map(uint32_t prog_id)
 int kvmtrap_rules_open(const char *vm_name, uint32_t link_id,
 		       uint32_t *found_link)
 {
-	struct kvmtrap_link_info *l = NULL;
-	int n, cap = 16, i, fd, found = -ENOENT;
+	struct kvmtrap_link_info *l;
+	int n, i, fd, found = -ENOENT;
 	bool link_seen = false;
 
-	for (;;) {
-		free(l);
-		l = calloc(cap, sizeof(*l));
-		if (!l)
-			return -ENOMEM;
-		n = kvmtrap_links(vm_name, l, cap);
-		if (n < 0 || n <= cap)
-			break;
-		cap = n + 4;
-	}
-	if (n < 0) {
-		free(l);
+	n = kvmtrap_links_alloc(vm_name, &l);
+	if (n < 0)
 		return n;
-	}
 	for (i = 0; i < n; i++) {
 		if (link_id && l[i].link_id != link_id)
 			continue;
@@ -472,21 +461,14 @@ int kvmtrap__policy_handled(const char *vm_name,
 			    struct kvmtrap_handled_entry **out)
 {
 	struct kvmtrap_handled_entry *e = NULL;
-	struct kvmtrap_link_info *l = NULL;
-	int n, cap = 16, i, j, nr = 0, nids, fd, err = 0;
+	struct kvmtrap_link_info *l;
+	int n, i, j, nr = 0, nids, fd, err = 0;
 	uint32_t *ids;
 
 	*out = NULL;
-	for (;;) {
-		free(l);
-		l = calloc(cap, sizeof(*l));
-		if (!l)
-			return -ENOMEM;
-		n = kvmtrap_links(vm_name, l, cap);
-		if (n < 0 || n <= cap)
-			break;
-		cap = n + 4;
-	}
+	n = kvmtrap_links_alloc(vm_name, &l);
+	if (n < 0)
+		return n;
 	for (i = 0; i < n && !err; i++) {
 		if (l[i].defunct)
 			continue;
