@@ -9,17 +9,7 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
-n=0 failed=0
-
-result() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		failed=$((failed + 1))
-	fi
-}
+. "$(dirname "$0")/host_tap.inc"
 
 # check WRITER FILE: docutils messages of level warning and up, on stdout
 check() {
@@ -61,5 +51,4 @@ else
 	result 1 "kvmtrap.8 renders as a man page with its sections"
 fi
 
-echo "# Totals: pass:$((n - failed)) fail:$failed skip:0 error:0 xpass:0 xfail:0"
-[ "$failed" = 0 ]
+totals

@@ -20,17 +20,7 @@ root=$tmp/root
 prefix=/opt/kvmtrap
 d=$root$prefix
 cc=aarch64-linux-gnu-gcc
-n=0 failed=0
-
-result() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		failed=$((failed + 1))
-	fi
-}
+. "$(dirname "$0")/host_tap.inc"
 
 echo "TAP version 13"
 echo "# make install KARCH=arm64 DESTDIR=$root PREFIX=$prefix"
@@ -128,5 +118,4 @@ $cc -c $(pkg-config --cflags libkvmtrap) -isystem "$khdr" "$tmp/t.c" -o "$tmp/t.
 sed 's/^/# /' "$tmp/cc.log" | head -10
 result $ok "libkvmtrap.h compiles from the installed include directory alone"
 
-echo "# Totals: pass:$((n - failed)) fail:$failed skip:0 error:0 xpass:0 xfail:0"
-[ $failed = 0 ]
+totals

@@ -17,18 +17,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 B=${B:-$top/build}
 tmp=$(mktemp -d /tmp/kvmtrap-series.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-n=0 failed=0
-
-result() { # STATUS NAME [DETAIL-FILE]
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		[ -n "${3:-}" ] && sed 's/^/# /' "$3" | tail -20
-		failed=$((failed + 1))
-	fi
-}
+. "$(dirname "$0")/host_tap.inc"
 
 echo "TAP version 13"
 echo "1..5"
@@ -81,5 +70,4 @@ echo "${bad:-}" >"$tmp/extra.txt"
 [ -z "$bad" ]
 result $? "the extra patches touch Documentation/ only" "$tmp/extra.txt"
 
-echo "# Totals: pass:$((n - failed)) fail:$failed skip:0 error:0 xpass:0 xfail:0"
-[ "$failed" = 0 ]
+totals
