@@ -9,6 +9,7 @@
 #   make vm-run CMD='..'  boot the VM, run one shell command, fail if it fails
 #   make vm-shell         boot the VM with an interactive shell
 #   make bench            instructions per call: unpatched vs kvmtrap kernel
+#   make stress           torture and fuzzing at full size (arm64)
 #   make kernel | initramfs | selftests | clean | distclean
 #
 # Knobs: KARCH=arm64|ppc64le (the architecture of every target but check;
@@ -17,7 +18,8 @@
 # rt (PREEMPT_RT), MODES="vhe nvhe" (arm64) / "hv pr" (ppc64le) (make check
 # runs each architecture's modes among them), MODE=one of them (vm-run,
 # vm-shell, demo), V=1 (full commands), JOBS=n, TIMEOUT=seconds per VM boot,
-# TEST_TIMEOUT=seconds per test binary in the VM,
+# TEST_TIMEOUT=seconds per test binary in the VM (both: 1200 and 300 times
+# TIME_SCALE, 3 for the debug and rt kernels),
 # BENCH_ARGS=case (make bench: one case, e.g. bpf-handled).
 
 .DELETE_ON_ERROR:
@@ -77,6 +79,11 @@ KFRAGS   := $(KCONFIGS)/common.config $(KCONFIGS)/$(KARCH).config
 else ifeq ($(KFLAVOUR),debug)
 KOBJ     := $(B)/kernel-$(KARCH)-debug
 KFRAGS   := $(KCONFIGS)/common.config $(KCONFIGS)/$(KARCH).config $(KCONFIGS)/debug.config
+# KASAN, lockdep and kmemleak make the trap path and every test several
+# times slower under emulation (measured: kvmtrap_cli went past 300 s with
+# a parallel build on the same 2 cores): three times the time, so that a
+# slow machine gives a slow pass rather than a false failure.
+TIME_SCALE := 3
 else ifeq ($(KFLAVOUR),rt)
 KOBJ     := $(B)/kernel-$(KARCH)-rt
 KFRAGS   := $(KCONFIGS)/common.config $(KCONFIGS)/$(KARCH).config $(KCONFIGS)/rt.config
@@ -86,11 +93,13 @@ KFRAGS   := $(KCONFIGS)/common.config $(KCONFIGS)/$(KARCH).config $(KCONFIGS)/rt
 # gives each test, and each boot, more time.
 TEST_TIMEOUT ?= 900
 TIMEOUT  ?= 2400
+TIME_SCALE := 3
 else
 $(error KFLAVOUR must be "default", "debug" or "rt", not "$(KFLAVOUR)")
 endif
-TEST_TIMEOUT ?= 300
-TIMEOUT  ?= 1200
+TIME_SCALE ?= 1
+TEST_TIMEOUT ?= $(shell echo $$((300 * $(TIME_SCALE))))
+TIMEOUT  ?= $(shell echo $$((1200 * $(TIME_SCALE))))
 KIMAGE   := $(KOBJ)/$(KIMAGE_PATH)
 # The benchmark's baseline: the same Debian tree unpatched, the same config
 # without our option.
@@ -673,7 +682,7 @@ CHECK_ARCHS = $(strip $(foreach a,$(ARCHS),$(if $(call check_modes,$(a)),$(a))))
 CHECK_RESULTS = host=$(B)/check-$(KFLAVOUR)-host.result \
 	$(foreach a,$(CHECK_ARCHS),$(a)=$(call check_logp,$(a)).result)
 
-.PHONY: check check-arch demo bench bench-arch vm-run vm-shell clean distclean
+.PHONY: check check-arch stress demo bench bench-arch vm-run vm-shell clean distclean
 check: host-tests
 	$(if $(filter-out arm64 ppc64le,$(ARCHS)),\
 		$(error ARCHS="$(ARCHS)": arm64 and ppc64le exist))
@@ -691,6 +700,26 @@ check-arch: initramfs
 	$(Q)VMRUN="$(VMRUN)" KVMTRAP_TEST_TIMEOUT=$(TEST_TIMEOUT) \
 		$(TOP)/scripts/check.sh vm $(KARCH) $(KOBJ)/kvmtrap-version \
 		$(call check_logp,$(KARCH)) $(MODES)
+
+# make stress: the torture and fuzz tests (kvmtrap_stress, kvmtrap_fuzz) at
+# full size, once per mode of MODES, with the kernel log checked as in make
+# check; arm64.  STRESS_CALLS, STRESS_CYCLES, FUZZ_ITERS, STRESS_SEED pass
+# sizes and a seed to replay (Documentation/testing.rst); each test binary
+# gets STRESS_TEST_TIMEOUT seconds.
+STRESS_TEST_TIMEOUT ?= $(shell echo $$((1800 * $(TIME_SCALE))))
+STRESS_ENV = $(strip $(if $(STRESS_CALLS),KVMTRAP_STRESS_CALLS=$(STRESS_CALLS)) \
+	$(if $(STRESS_CYCLES),KVMTRAP_STRESS_CYCLES=$(STRESS_CYCLES)) \
+	$(if $(FUZZ_ITERS),KVMTRAP_FUZZ_ITERS=$(FUZZ_ITERS)) \
+	$(if $(STRESS_SEED),KVMTRAP_STRESS_SEED=$(STRESS_SEED) KVMTRAP_FUZZ_SEED=$(STRESS_SEED)))
+stress: initramfs
+	$(if $(filter arm64,$(KARCH)),,$(error make stress runs on arm64 only (the torture's guest is A64)))
+	$(Q)start=$$(date +%s); \
+	VMRUN="$(TOP)/scripts/vm-run.sh --arch $(KARCH) --kernel $(KIMAGE) --initramfs $(INITRAMFS) \
+		--timeout $$((2 * $(STRESS_TEST_TIMEOUT) + 600))" \
+		KVMTRAP_TEST_TIMEOUT=$(STRESS_TEST_TIMEOUT) SUITES=stress VM_ENV="$(STRESS_ENV)" \
+		$(TOP)/scripts/check.sh vm $(KARCH) $(KOBJ)/kvmtrap-version \
+		$(B)/stress-$(KFLAVOUR) $(MODES); st=$$?; \
+	echo "stress ($(KFLAVOUR)): $$(( $$(date +%s) - start )) s"; exit $$st
 
 demo: initramfs
 	$(Q)$(VMRUN) --mode $(MODE) --log $(B)/vm-demo.log -- \

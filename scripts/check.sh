@@ -13,7 +13,9 @@
 #        check.sh total NAME=RESULTFILE...
 # env:   host: HOST_TESTS (the built C host tests);
 #        vm: VMRUN (vm-run.sh + args), KVMTRAP_TEST_TIMEOUT (seconds per
-#        test binary in the VM, default 300)
+#        test binary in the VM, default 300), SUITES (run-tests' suites,
+#        default its own choice), VM_ENV (NAME=VALUE words for the tests,
+#        make stress's sizes and seed)
 # Logs: LOGPREFIX-host.log, LOGPREFIX-MODE.log (the VM console).
 # Results: LOGPREFIX-host.result, LOGPREFIX.result: "PASS FAIL SKIP STATUS".
 # total prints one line per NAME (host, arm64, ...); a result file that is
@@ -100,7 +102,7 @@ vm)
 		log=$logp-$mode.log
 		echo "=== $arch $mode: booting (console: $log)"
 		$VMRUN --mode "$mode" --log "$log" -- \
-			"KVMTRAP_TEST_TIMEOUT=${KVMTRAP_TEST_TIMEOUT:-300} run-tests $mode" ||
+			"KVMTRAP_TEST_TIMEOUT=${KVMTRAP_TEST_TIMEOUT:-300} ${VM_ENV:-} run-tests $mode ${SUITES:-}" ||
 			status=1
 	done
 	# One line per suite and mode, from the TAP the VM printed.

@@ -39,6 +39,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -468,8 +469,64 @@ static void __attribute__((noreturn)) child_vm(void)
 		pause();
 }
 
+/*
+ * VMs C are forked by a process that was forked before any link existed:
+ * a child forked by this process would inherit its link fds, and a link
+ * closed here would stay attached to VM A until that child died.
+ */
+struct st_zygote {
+	int cmd, reply;
+};
+
+static void __attribute__((noreturn)) zygote(int cmd, int reply)
+{
+	int status;
+	pid_t pid;
+	char c;
+
+	while (read(cmd, &c, 1) == 1) {
+		pid = fork();
+		if (!pid) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			child_vm();
+		}
+		if (write(reply, &pid, sizeof(pid)) != sizeof(pid) || pid < 0)
+			break;
+		if (waitpid(pid, &status, 0) != pid)
+			status = -1;
+		if (write(reply, &status, sizeof(status)) != sizeof(status))
+			break;
+	}
+	_exit(0);
+}
+
+static void zygote_start(struct st_zygote *z)
+{
+	int to[2], from[2];
+	pid_t pid;
+
+	child_page = mmap(NULL, sizeof(*child_page), PROT_READ | PROT_WRITE,
+			  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	TEST_ASSERT(child_page != MAP_FAILED, "mmap: %s", strerror(errno));
+	TEST_ASSERT(!pipe(to) && !pipe(from), "pipe: %s", strerror(errno));
+	pid = fork();
+	TEST_ASSERT(pid >= 0, "fork: %s", strerror(errno));
+	if (!pid) {
+		/* Its VMs die with the test, whatever way it ends. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(to[1]);
+		close(from[0]);
+		zygote(to[0], from[1]);
+	}
+	close(to[0]);
+	close(from[1]);
+	z->cmd = to[1];
+	z->reply = from[0];
+}
+
 struct st_cycles {
 	struct st_vm *a;	/* stop when A is done */
+	struct st_zygote z;
 	uint64_t rng;
 	uint64_t cycles, updated, detached, closed;
 };
@@ -484,14 +541,11 @@ static void *destroyer(void *arg)
 	uint64_t op;
 	pid_t pid;
 
-	child_page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	TEST_ASSERT(child_page != MAP_FAILED, "mmap: %s", strerror(errno));
 	while (!atomic_load(&c->a->done)) {
 		memset(child_page, 0, sizeof(*child_page));
-		pid = fork();
-		TEST_ASSERT(pid >= 0, "fork: %s", strerror(errno));
-		if (!pid)
-			child_vm();
+		TEST_ASSERT(write(c->z.cmd, "f", 1) == 1 &&
+			    read(c->z.reply, &pid, sizeof(pid)) == sizeof(pid) && pid > 0,
+			    "the VM C process did not start");
 		for (i = 0; i < 20000 && !atomic_load(&child_page->ready); i++)
 			usleep(500);
 		TEST_ASSERT(atomic_load(&child_page->ready), "VM C not ready after 10 s");
@@ -526,7 +580,8 @@ static void *destroyer(void *arg)
 			c->closed++;
 			break;
 		}
-		TEST_ASSERT(waitpid(pid, &status, 0) == pid, "waitpid: %s", strerror(errno));
+		TEST_ASSERT(read(c->z.reply, &status, sizeof(status)) == sizeof(status),
+			    "no status of VM C");
 		TEST_ASSERT(!child_page->failure[0], "%s", child_page->failure);
 		TEST_ASSERT(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
 			    "VM C process: status 0x%x", status);
@@ -593,6 +648,7 @@ static void test_torture(void)
 	int err;
 
 	ksft_print_msg("torture: seed 0x%lx, %lu calls, at most %lu s\n", seed(), calls, limit_s);
+	zygote_start(&c.z);
 	st_vm_create(&a, "A", 4, TAG_A, true);
 	st_vm_create(&b, "B", 2, TAG_B, false);
 	a.rng = seed() ^ 0xa;
