@@ -6,7 +6,11 @@
  *    write only ret[] (any access size); it rejects, with "invalid
  *    bpf_context access", writes to the arguments, function ID or conduit,
  *    accesses before, after or misaligned within the context
- *    (kvmtrap_prog_fail.bpf.o, installed in /usr/libexec/kvmtrap/bpf).
+ *    (kvmtrap_prog_fail.bpf.o, installed in /usr/libexec/kvmtrap/bpf);
+ *    and atomics on the context, a moved or variably offset context
+ *    pointer, sleepable programs, helpers of other types, a pointer in
+ *    ret[] from a loader without CAP_PERFMON; tail calls reach kvm_trap
+ *    programs only.
  *  - BPF_PROG_TEST_RUN runs a program on a described call: retval is its
  *    raw return value, ctx_out the context as it left it (ENOSPC when
  *    ctx_size_out is too small); ctx_in must be one whole struct
@@ -17,6 +21,8 @@
  */
 #include <fcntl.h>
 #include <libgen.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
 
 #include "kvmtrap_vm.h"
 
@@ -46,7 +52,8 @@ static void fail_obj_path(char *path, size_t size)
  * Load program @name of the fail object alone.  Returns 0 or the load
  * error; the verifier's log is in @log.
  */
-static int load_one(const char *name, char *log, size_t log_size)
+static int load_one_flags(const char *name, __u32 prog_flags, char *log,
+			  size_t log_size)
 {
 	struct bpf_program *prog, *p;
 	struct bpf_object *obj;
@@ -64,6 +71,7 @@ static int load_one(const char *name, char *log, size_t log_size)
 		    "%s: SEC(\"kvm_trap\") not recognised by libbpf", name);
 	bpf_object__for_each_program(p, obj)
 		bpf_program__set_autoload(p, p == prog);
+	bpf_program__set_flags(prog, bpf_program__flags(prog) | prog_flags);
 	log[0] = 0;
 	bpf_program__set_log_buf(prog, log, log_size);
 
@@ -73,6 +81,24 @@ static int load_one(const char *name, char *log, size_t log_size)
 	bpf_object__close(obj);
 	errno = 0;
 	return err;
+}
+
+static int load_one(const char *name, char *log, size_t log_size)
+{
+	return load_one_flags(name, 0, log, log_size);
+}
+
+/* Rejected, with @want in the verifier's log (or libbpf's error). */
+static void assert_rejected_log(const char *name, __u32 prog_flags, const char *want)
+{
+	static char log[64 * 1024];
+	int err;
+
+	err = load_one_flags(name, prog_flags, log, sizeof(log));
+	TEST_ASSERT(err, "%s: the verifier accepted it", name);
+	TEST_ASSERT(strstr(log, want), "%s: load failed (%s) without \"%s\" in the log:\n%s",
+		    name, strerror(-err), want, log);
+	ksft_print_msg("%s: %s\n", name, want);
 }
 
 static void assert_rejected(const char *name, const char *access)
@@ -177,6 +203,108 @@ static void test_verifier_rejects_read_before_start(void)
 static void test_verifier_rejects_misaligned_read(void)
 {
 	assert_rejected("read_misaligned", "off=4 size=8");
+}
+
+static void test_verifier_rejects_misaligned_ret_write(void)
+{
+	assert_rejected("write_ret_misaligned", "off=98 size=4");
+}
+
+static void test_verifier_rejects_atomic_on_ctx(void)
+{
+	assert_rejected_log("atomic_ret", 0, "ctx is not allowed");
+}
+
+static void test_verifier_rejects_moved_ctx_ptr(void)
+{
+	assert_rejected_log("ctx_ptr_moved", 0, "dereference of modified ctx ptr R1 off=96 disallowed");
+}
+
+static void test_verifier_rejects_variable_ctx_offset(void)
+{
+	assert_rejected_log("ctx_var_offset", 0, "variable ctx access var_off=(0x0; 0x38) disallowed");
+}
+
+/* Programs run in the trap path with preemption off: never sleepable. */
+static void test_verifier_rejects_sleepable(void)
+{
+	assert_rejected_log("ok_edges", BPF_F_SLEEPABLE,
+			    "programs can be sleepable");
+}
+
+static void test_verifier_rejects_foreign_helper(void)
+{
+	assert_rejected_log("helper_send_signal", 0, "program of this type cannot use helper bpf_send_signal#109");
+}
+
+/* Drop CAP_PERFMON and CAP_SYS_ADMIN from the effective set, keep CAP_BPF. */
+static void drop_perfmon(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+
+	TEST_ASSERT(!syscall(SYS_capget, &hdr, data), "capget: %s", strerror(errno));
+	data[CAP_TO_INDEX(CAP_PERFMON)].effective &= ~CAP_TO_MASK(CAP_PERFMON);
+	data[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective &= ~CAP_TO_MASK(CAP_SYS_ADMIN);
+	TEST_ASSERT(data[CAP_TO_INDEX(CAP_BPF)].effective & CAP_TO_MASK(CAP_BPF),
+		    "no CAP_BPF to start with");
+	TEST_ASSERT(!syscall(SYS_capset, &hdr, data), "capset: %s", strerror(errno));
+}
+
+/*
+ * A pointer stored in ret[] reaches the guest: the verifier allows that
+ * only to a loader with CAP_PERFMON (or CAP_SYS_ADMIN), as it allows
+ * pointer leaks to other program types (allow_ptr_leaks); a loader with
+ * CAP_BPF alone gets "leaks addr into ctx".  Documentation/kvm-trap-api.rst
+ * says so to whoever hands policies to root.
+ */
+static void test_verifier_pointer_in_ret_needs_perfmon(void)
+{
+	static char log[64 * 1024];
+	int err;
+
+	err = load_one("ptr_in_ret", log, sizeof(log));
+	TEST_ASSERT(!err, "ptr_in_ret rejected with CAP_PERFMON (%s):\n%s",
+		    strerror(-err), log);
+	drop_perfmon();
+	assert_rejected_log("ptr_in_ret", 0, "leaks addr into ctx");
+}
+
+/*
+ * A kvm_trap program's prog array takes kvm_trap programs only: a socket
+ * filter cannot be a tail call target (EINVAL), a kvm_trap program can.
+ */
+static void test_tail_call_same_type_only(void)
+{
+	const struct bpf_insn ret0[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	struct bpf_program *p;
+	struct bpf_object *obj;
+	char path[300];
+	int map, other, r, key = 0, fd;
+
+	fail_obj_path(path, sizeof(path));
+	obj = bpf_object__open_file(path, NULL);
+	TEST_ASSERT(obj, "%s: %s", path, strerror(errno));
+	bpf_object__for_each_program(p, obj)
+		bpf_program__set_autoload(p, !strcmp(bpf_program__name(p), "ok_tail_call") ||
+					  !strcmp(bpf_program__name(p), "ok_edges"));
+	TEST_ASSERT(!bpf_object__load(obj), "load ok_tail_call: %s", strerror(errno));
+	map = bpf_object__find_map_fd_by_name(obj, "jmp_table");
+	TEST_ASSERT(map >= 0, "no jmp_table");
+
+	other = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "sockfilter", "GPL", ret0, 2, NULL);
+	TEST_ASSERT(other >= 0, "socket filter: %s", strerror(errno));
+	r = bpf_map_update_elem(map, &key, &other, BPF_ANY);
+	TEST_ASSERT(r && errno == EINVAL, "socket filter in the prog array: %d (%s), expected EINVAL",
+		    r, strerror(errno));
+	fd = bpf_program__fd(bpf_object__find_program_by_name(obj, "ok_edges"));
+	TEST_ASSERT(!bpf_map_update_elem(map, &key, &fd, BPF_ANY),
+		    "kvm_trap program in the prog array: %s", strerror(errno));
+	close(other);
+	bpf_object__close(obj);
 }
 
 /* ---- BPF_PROG_TEST_RUN ---- */
@@ -476,6 +604,14 @@ static const struct kvmtrap_test tests[] = {
 	KVMTRAP_TEST(test_verifier_rejects_write_past_end),
 	KVMTRAP_TEST(test_verifier_rejects_read_before_start),
 	KVMTRAP_TEST(test_verifier_rejects_misaligned_read),
+	KVMTRAP_TEST(test_verifier_rejects_misaligned_ret_write),
+	KVMTRAP_TEST(test_verifier_rejects_atomic_on_ctx),
+	KVMTRAP_TEST(test_verifier_rejects_moved_ctx_ptr),
+	KVMTRAP_TEST(test_verifier_rejects_variable_ctx_offset),
+	KVMTRAP_TEST(test_verifier_rejects_sleepable),
+	KVMTRAP_TEST(test_verifier_rejects_foreign_helper),
+	KVMTRAP_TEST(test_verifier_pointer_in_ret_needs_perfmon),
+	KVMTRAP_TEST(test_tail_call_same_type_only),
 	KVMTRAP_TEST(test_prog_info),
 	KVMTRAP_TEST(test_run_handled_ret),
 	KVMTRAP_TEST(test_run_retval_is_verdict),

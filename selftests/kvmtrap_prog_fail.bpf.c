@@ -77,6 +77,87 @@ int read_misaligned(struct kvm_trap_ctx *ctx)
 	return *(__u64 *)((char *)ctx + 4);
 }
 
+/* Into ret[0], but 4 bytes at offset 2: not aligned to its size. */
+SEC("kvm_trap")
+int write_ret_misaligned(struct kvm_trap_ctx *ctx)
+{
+	/* In asm: clang would move the context pointer first. */
+	asm volatile("r2 = 1;"
+		     "*(u32 *)(r1 + 98) = r2;"
+		     ::: "r2", "memory");
+	return 1;
+}
+
+/* The context is not memory a program may update atomically. */
+SEC("kvm_trap")
+int atomic_ret(struct kvm_trap_ctx *ctx)
+{
+	__sync_fetch_and_add(&ctx->ret[0], 1);
+	return 1;
+}
+
+/*
+ * The context pointer moved by a constant: every access must be at a
+ * fixed offset from the context itself, so the verifier can check it.
+ */
+SEC("kvm_trap")
+int ctx_ptr_moved(struct kvm_trap_ctx *ctx)
+{
+	asm volatile("r1 += 96;"
+		     "r2 = 1;"
+		     "*(u64 *)(r1 + 0) = r2;"
+		     ::: "r1", "r2", "memory");
+	return 1;
+}
+
+/* ... or by what the guest passed: which ret[] it writes is unknown. */
+SEC("kvm_trap")
+int ctx_var_offset(struct kvm_trap_ctx *ctx)
+{
+	asm volatile("r2 = *(u64 *)(r1 + 24);"
+		     "r2 &= 0x38;"
+		     "r1 += r2;"
+		     "r3 = 1;"
+		     "*(u64 *)(r1 + 96) = r3;"
+		     ::: "r1", "r2", "r3", "memory");
+	return 1;
+}
+
+/* A helper of tracing programs, not of this type (nor the base set). */
+SEC("kvm_trap")
+int helper_send_signal(struct kvm_trap_ctx *ctx)
+{
+	bpf_send_signal(9);
+	return 1;
+}
+
+/*
+ * A kernel address in a return register, which the guest would read.
+ * The verifier lets only loaders with CAP_PERFMON (or CAP_SYS_ADMIN)
+ * leak pointers (allow_ptr_leaks); without it this is rejected.
+ */
+SEC("kvm_trap")
+int ptr_in_ret(struct kvm_trap_ctx *ctx)
+{
+	ctx->ret[1] = (__u64)ctx;
+	return 1;
+}
+
+/* Tail calls stay within the type: the prog array takes only kvm_trap. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} jmp_table SEC(".maps");
+
+SEC("kvm_trap")
+int ok_tail_call(struct kvm_trap_ctx *ctx)
+{
+	bpf_tail_call(ctx, &jmp_table, 0);
+	return 0;
+}
+
 /* ---- return values: only the verdicts, 0..KVM_TRAP_UNDEF ---- */
 
 SEC("kvm_trap")
