@@ -703,12 +703,13 @@ check-arch: initramfs
 
 # make stress: the torture and fuzz tests (kvmtrap_stress, kvmtrap_fuzz) at
 # full size, once per mode of MODES, with the kernel log checked as in make
-# check; arm64.  STRESS_CALLS, STRESS_CYCLES, FUZZ_ITERS, STRESS_SEED pass
+# check; arm64.  STRESS_CALLS, STRESS_CYCLES, STRESS_VMS, FUZZ_ITERS, STRESS_SEED pass
 # sizes and a seed to replay (Documentation/testing.rst); each test binary
 # gets STRESS_TEST_TIMEOUT seconds.
 STRESS_TEST_TIMEOUT ?= $(shell echo $$((1800 * $(TIME_SCALE))))
 STRESS_ENV = $(strip $(if $(STRESS_CALLS),KVMTRAP_STRESS_CALLS=$(STRESS_CALLS)) \
 	$(if $(STRESS_CYCLES),KVMTRAP_STRESS_CYCLES=$(STRESS_CYCLES)) \
+	$(if $(STRESS_VMS),KVMTRAP_STRESS_VMS=$(STRESS_VMS)) \
 	$(if $(FUZZ_ITERS),KVMTRAP_FUZZ_ITERS=$(FUZZ_ITERS)) \
 	$(if $(STRESS_SEED),KVMTRAP_STRESS_SEED=$(STRESS_SEED) KVMTRAP_FUZZ_SEED=$(STRESS_SEED)))
 stress: initramfs

@@ -56,7 +56,7 @@ need=$(missing "${host_pkgs[@]}" "${arm64_pkgs[@]}" "${ppc64el_pkgs[@]}")
 
 echo "  DEPS    installing: $(echo $need)"
 for arch in arm64 ppc64el; do
-	if ! dpkg --print-foreign-architectures | grep -qx $arch; then
+	if ! grep -qx $arch <<<"$(dpkg --print-foreign-architectures)"; then
 		$sudo dpkg --add-architecture $arch
 	fi
 done

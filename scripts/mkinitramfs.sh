@@ -111,8 +111,11 @@ done
 for f in "$root/bin/busybox" "$root"/usr/sbin/* "$lib"/* "$lib"/selftests/* "$lib"/bench/* "$lib"/kvm/*/* "$lib"/kvm/* \
 	"$lib"/qemu/*; do
 	[ -f "$f" ] && [ -x "$f" ] || continue
-	if file -b "$f" | grep -q 'ELF' && ! file -b "$f" | grep -q "$elf"; then
-		echo "mkinitramfs: $f is not a static $arch binary: $(file -b "$f")" >&2
+	# Read whole, then matched: "file | grep -q" under pipefail can fail
+	# when grep quits before file has written (SIGPIPE).
+	desc=$(file -b "$f")
+	if grep -q 'ELF' <<<"$desc" && ! grep -q "$elf" <<<"$desc"; then
+		echo "mkinitramfs: $f is not a static $arch binary: $desc" >&2
 		exit 1
 	fi
 done
@@ -120,8 +123,9 @@ done
 # QEMU is Debian's, dynamically linked: of the VM's architecture all the same.
 for f in "$root"/opt/qemu/bin/* "$root"/opt/qemu/lib/*; do
 	[ -f "$f" ] || continue
-	if ! file -b "$f" | grep -q "ARM aarch64"; then
-		echo "mkinitramfs: $f is not an arm64 ELF file: $(file -b "$f")" >&2
+	desc=$(file -b "$f")
+	if ! grep -q "ARM aarch64" <<<"$desc"; then
+		echo "mkinitramfs: $f is not an arm64 ELF file: $desc" >&2
 		exit 1
 	fi
 done
