@@ -839,9 +839,12 @@ static void slab_compare(const char *what, const struct slab_snap *a,
 	for (j = 0; j < b->n; j++) {
 		/*
 		 * vmalloc's areas are freed lazily, in batches of megabytes
-		 * (the VMs' memory and the threads' stacks): not a leak.
+		 * (the VMs' memory and the threads' stacks), and so is what
+		 * kmemleak keeps of them (debug kernel): not leaks.  kmemleak
+		 * itself reports real ones on that kernel.
 		 */
-		if (!strcmp(b->name[j], "vmap_area"))
+		if (!strcmp(b->name[j], "vmap_area") ||
+		    !strncmp(b->name[j], "kmemleak_", 9))
 			continue;
 		for (i = 0; i < a->n && strcmp(a->name[i], b->name[j]); i++)
 			;
