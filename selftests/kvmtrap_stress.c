@@ -291,21 +291,25 @@ static void *changer_links(void *arg)
 	struct kvmtrap_stress *cur = NULL, *next;
 	char pin[64];
 	int link = -1, fd = v->vm->fd;
-	uint64_t op, e, n;
+	uint64_t op, n;
 
 	snprintf(pin, sizeof(pin), ST_PIN_DIR "/kt_stress_%d", getpid());
 	for (n = 0; !atomic_load(&v->done); n++) {
 		/* Each kind of change at least once, then at random. */
 		op = n < 5 ? (uint64_t[]){ 0, 0, 60, 0, 80 }[n] : rnd(&v->rng) % 100;
+		/*
+		 * A new program is loaded for the next epoch before the
+		 * epoch begins: the guests' windows hold the change alone.
+		 */
 		if (link < 0) {
-			e = epoch_begin(v, false);
-			cur = st_prog(e, v->hs->tag);
+			cur = st_prog(v->epoch + 1, v->hs->tag);
+			epoch_begin(v, false);
 			link = st_link(bpf_program__fd(cur->progs.stress_answer), fd);
 			epoch_end(v);
 			v->attach++;
 		} else if (op < 50) {
-			e = epoch_begin(v, false);
-			next = st_prog(e, v->hs->tag);
+			next = st_prog(v->epoch + 1, v->hs->tag);
+			epoch_begin(v, false);
 			TEST_ASSERT(!bpf_link_update(link, bpf_program__fd(next->progs.stress_answer),
 						     NULL), "BPF_LINK_UPDATE: %s", strerror(errno));
 			epoch_end(v);
