@@ -255,11 +255,11 @@ static uint64_t kf_gen_x0(const struct kf_range *ranges, unsigned int nr)
 	uint64_t x0;
 
 	switch (kf_below(20)) {
-	case 0 ... 6:
+	case 0 ... 8:
 		if (nr)
 			return kf_in_range(&ranges[kf_below(nr)]);
 		fallthrough;
-	case 7 ... 13:
+	case 9 ... 13:
 		x0 = kf_smccc_id();
 		if (kf_chance(25))
 			x0 |= kf_rand() << 32;
@@ -896,7 +896,7 @@ static void test_fuzz_query(void)
 	struct kf_env e;
 	int r, err;
 
-	kf_begin(__func__, 3000);
+	kf_begin(__func__, 20000);
 	TEST_ASSERT(big, "calloc");
 	kf_env_init(&e, true);
 	for (kf.iter = 0; kf.iter < kf.iters; kf.iter++) {
@@ -987,7 +987,7 @@ static void test_fuzz_native_list(void)
 	struct kf_env e;
 	int r, err, pages;
 
-	kf_begin(__func__, 3000);
+	kf_begin(__func__, 10000);
 	kf_env_init(&e, true);
 	ref = e.native;
 	n = ref->nr;
@@ -1159,9 +1159,14 @@ static int kf_load_socket_filter(void)
 	return fd;
 }
 
-static void kf_gen_ctx(struct kvm_trap_ctx *c)
+static void kf_gen_ctx(const struct kf_rules *rules, struct kvm_trap_ctx *c)
 {
+	struct kf_range ranges[KF_NR_RULES];
+	unsigned int n;
 	int i;
+
+	for (n = 0; n < rules->nr; n++)
+		ranges[n] = (struct kf_range) { rules->r[n].lo, rules->r[n].hi };
 
 	if (kf_chance(15)) {
 		for (i = 0; i < (int)(sizeof(*c) / 8); i++)
@@ -1170,8 +1175,8 @@ static void kf_gen_ctx(struct kvm_trap_ctx *c)
 	}
 	c->conduit = kf_chance(90) ? 1 + kf_below(3) : kf_gen_conduit();
 	c->flags = kf_chance(90) ? kf_below(KVM_TRAP_F_ALL + 1) : kf_rand();
-	c->func_id = kf_gen_x0(NULL, 0);
-	c->imm = kf_chance(50) ? 0 : kf_chance(90) ? kf_below(0x10000) : kf_rand();
+	c->func_id = kf_gen_x0(ranges, n);
+	c->imm = kf_chance(90) ? kf_gen_imm(rules) : kf_rand();
 	c->vcpu_id = kf_rand();
 	for (i = 0; i < KVM_TRAP_NR_ARGS; i++)
 		c->args[i] = kf_any_u64();
@@ -1197,7 +1202,7 @@ static void test_fuzz_test_run(void)
 	char label[32];
 	uint8_t *in, *out;
 
-	kf_begin(__func__, 3000);
+	kf_begin(__func__, 20000);
 	skel = kvmtrap_fuzz__open_and_load();
 	if (!skel)
 		kt_fail_errno("kvmtrap_fuzz__open_and_load", errno);
@@ -1209,7 +1214,7 @@ static void test_fuzz_test_run(void)
 		if (kf_chance(3))
 			kf_rule_random(&skel->bss->rules.r[kf_below(KF_NR_RULES)]);
 		memset(&ctx, 0, sizeof(ctx));
-		kf_gen_ctx(&ctx);
+		kf_gen_ctx(&skel->bss->rules, &ctx);
 		memset(&a, 0, sizeof(a));
 		a.test.prog_fd = kf_chance(97) ? prog_fd : kf_chance(50) ? closed_fd : -1;
 		a.test.ctx_size_in = kf_chance(85) ? csz : kf_below(301);
@@ -1446,53 +1451,54 @@ struct kf_fd {
 	int idx;		/* VM, program or link slot */
 };
 
-static struct kf_fd kf_pick_fd(struct kf_links *s, bool want_prog,
-			       bool want_link)
+/* A live link of ours, else any. */
+static int kf_live_link_slot(const struct kf_links *s)
 {
-	int slot;
+	int i, start = kf_below(KF_MAX_LINKS);
 
-	switch (kf_below(want_prog || want_link ? 14 : 20)) {
+	for (i = 0; i < KF_MAX_LINKS; i++)
+		if (kf_link_live(s, (start + i) % KF_MAX_LINKS))
+			return (start + i) % KF_MAX_LINKS;
+	return kf_any_link_slot(s);
+}
+
+/*
+ * An fd argument: mostly of the kind @want (a program, a VM, a link),
+ * else anything, open or not.
+ */
+static struct kf_fd kf_pick_fd(struct kf_links *s, enum kf_fd_kind want)
+{
+	int slot, i;
+
+	switch (kf_chance(70) ? want : kf_below(12)) {
 	case 0:
 		return (struct kf_fd) { s->closed, KF_FD_BAD };
 	case 1:
 		return (struct kf_fd) { -1, KF_FD_BAD };
-	case 2:
+	case 6:
 		/* above RLIMIT_NOFILE or simply not open */
 		return (struct kf_fd) { 5000 + kf_below(1 << 20), KF_FD_BAD };
-	case 3:
-		return (struct kf_fd) { s->devnull, KF_FD_OTHER };
-	case 4:
-		return (struct kf_fd) { s->kvm_fd, KF_FD_OTHER };
-	case 5:
-		return (struct kf_fd) { s->vcpu_a->fd, KF_FD_OTHER };
-	case 6:
-		return (struct kf_fd) { s->map_fd, KF_FD_OTHER };
 	case 7:
-		return (struct kf_fd) { s->sock, KF_FD_SOCK };
+		return (struct kf_fd) { s->devnull, KF_FD_OTHER };
 	case 8:
-		slot = kf_any_link_slot(s);
+		return (struct kf_fd) { s->kvm_fd, KF_FD_OTHER };
+	case 9:
+		return (struct kf_fd) { s->vcpu_a->fd, KF_FD_OTHER };
+	case 10:
+		return (struct kf_fd) { s->map_fd, KF_FD_OTHER };
+	case KF_FD_SOCK:
+		return (struct kf_fd) { s->sock, KF_FD_SOCK };
+	case KF_FD_LINK:
+		slot = kf_chance(70) ? kf_live_link_slot(s) : kf_any_link_slot(s);
 		if (slot >= 0)
 			return (struct kf_fd) { s->l[slot].fd, KF_FD_LINK, slot };
 		fallthrough;
-	case 9 ... 11:
-		if (want_prog) {
-			int p = kf_below(2);
-
-			return (struct kf_fd) { s->prog[p], KF_FD_PROG, p };
-		}
-		if (want_link) {
-			slot = kf_any_link_slot(s);
-			if (slot >= 0)
-				return (struct kf_fd) { s->l[slot].fd, KF_FD_LINK, slot };
-		}
-		fallthrough;
-	case 12:
-		return (struct kf_fd) { s->prog[kf_below(2)], KF_FD_PROG };
-	default: {
-		int vm = kf_below(KF_NR_VMS);
-
-		return (struct kf_fd) { s->vm_fd[vm], KF_FD_VM, vm };
-	}
+	case KF_FD_PROG:
+		i = kf_below(2);
+		return (struct kf_fd) { s->prog[i], KF_FD_PROG, i };
+	default:
+		i = kf_below(KF_NR_VMS);
+		return (struct kf_fd) { s->vm_fd[i], KF_FD_VM, i };
 	}
 }
 
@@ -1516,12 +1522,29 @@ static int kf_prog_idx(const struct kf_links *s, const struct kf_fd *f)
 	return f->fd == s->prog[0] ? 0 : 1;
 }
 
+/* A free slot in our table, closing a link if need be. */
+static int kf_free_slot(struct kf_links *s)
+{
+	int slot;
+
+	for (slot = 0; slot < KF_MAX_LINKS && s->l[slot].fd >= 0; slot++)
+		;
+	if (slot == KF_MAX_LINKS) {
+		slot = kf_below(KF_MAX_LINKS);
+		close(s->l[slot].fd);
+		s->l[slot].fd = -1;
+	}
+	return slot;
+}
+
 static void kf_link_create(struct kf_links *s)
 {
-	struct kf_fd prog = kf_pick_fd(s, true, false);
-	struct kf_fd target = kf_pick_fd(s, false, false);
+	/* Room for the link first: the fds below must stay open. */
+	int slot = kf_free_slot(s);
+	struct kf_fd prog = kf_pick_fd(s, KF_FD_PROG);
+	struct kf_fd target = kf_pick_fd(s, KF_FD_VM);
 	uint32_t type, flags = kf_chance(90) ? 0 : 1u << kf_below(32);
-	int fd, err, expect, slot, i;
+	int fd, err, expect, i;
 	union bpf_attr a;
 
 	switch (kf_below(10)) {
@@ -1554,15 +1577,6 @@ static void kf_link_create(struct kf_links *s)
 	if (!expect && kf_vm_links(s, target.idx) >= KF_MAX_VM_LINKS)
 		expect = E2BIG;
 
-	/* Room for the link in our table, whatever happens. */
-	for (slot = 0; slot < KF_MAX_LINKS && s->l[slot].fd >= 0; slot++)
-		;
-	if (slot == KF_MAX_LINKS) {
-		slot = kf_below(KF_MAX_LINKS);
-		close(s->l[slot].fd);
-		s->l[slot].fd = -1;
-	}
-
 	/* The raw syscall: libbpf looks at some attach types itself. */
 	memset(&a, 0, sizeof(a));
 	a.link_create.prog_fd = prog.fd;
@@ -1590,8 +1604,8 @@ static void kf_link_create(struct kf_links *s)
 
 static void kf_link_update(struct kf_links *s)
 {
-	struct kf_fd link = kf_pick_fd(s, false, true);
-	struct kf_fd prog = kf_pick_fd(s, true, false);
+	struct kf_fd link = kf_pick_fd(s, KF_FD_LINK);
+	struct kf_fd prog = kf_pick_fd(s, KF_FD_PROG);
 	struct kf_fd old = { 0, KF_FD_OTHER };
 	uint32_t flags = 0;
 	int r, err, expect;
@@ -1607,9 +1621,9 @@ static void kf_link_update(struct kf_links *s)
 		flags = 1u << kf_below(32);
 	}
 	if (flags & BPF_F_REPLACE)
-		old = kf_pick_fd(s, true, false);
+		old = kf_pick_fd(s, KF_FD_PROG);
 	else if (kf_chance(10))
-		old = kf_pick_fd(s, true, false);
+		old = kf_pick_fd(s, KF_FD_PROG);
 
 	/* bpf_link_update(), then kvm_trap_link_update(). */
 	if (flags & ~BPF_F_REPLACE)
@@ -1653,7 +1667,7 @@ static void kf_link_update(struct kf_links *s)
 
 static void kf_link_detach(struct kf_links *s)
 {
-	struct kf_fd link = kf_pick_fd(s, false, true);
+	struct kf_fd link = kf_pick_fd(s, KF_FD_LINK);
 	int r, err, expect = kf_link_get_err(&link);
 	union bpf_attr a;
 
@@ -1740,7 +1754,7 @@ static void test_fuzz_links(void)
 	struct kt_call c;
 	int i, r;
 
-	kf_begin(__func__, 1500);
+	kf_begin(__func__, 2500);
 	memset(&s, 0, sizeof(s));
 	for (i = 0; i < KF_MAX_LINKS; i++)
 		s.l[i].fd = -1;
@@ -2018,7 +2032,7 @@ static void test_fuzz_forward_answers(void)
 	bool applied;
 	int i;
 
-	kf_begin(__func__, 600);
+	kf_begin(__func__, 3000);
 	kf_env_init(&e, false);
 	kf_env_accept_forwards(&e);
 	e.skel->bss->rules.nr = 1;
@@ -2092,7 +2106,7 @@ static void test_fuzz_guest_calls(void)
 	struct kt_call c;
 	char label[32];
 
-	kf_begin(__func__, 600);
+	kf_begin(__func__, 5000);
 	kf_env_init(&e, true);
 	for (kf.iter = 0; kf.iter < kf.iters; kf.iter++) {
 		if (kf.iter == kf.iters / 2)
