@@ -41,6 +41,7 @@
  * One behaviour per test_*().
  */
 #define _GNU_SOURCE	/* strerrorname_np() */
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -71,6 +72,7 @@ static struct {
 	char label_buf[KF_MAX_LABELS][32];
 	unsigned int nr_out;
 	struct timespec start;
+	int fds;		/* open at the start */
 } kf;
 
 /*
@@ -144,6 +146,28 @@ static void kf_count_op(const char *op, int err)
 	kf_count(label);
 }
 
+static int kf_open_fds(void)
+{
+	struct dirent *d;
+	DIR *dir = opendir("/proc/self/fd");
+	int n = 0;
+
+	TEST_ASSERT(dir, "/proc/self/fd: %s", strerror(errno));
+	while ((d = readdir(dir)))
+		n += d->d_name[0] != '.';
+	closedir(dir);
+	return n - 1;	/* the directory's own */
+}
+
+/* Everything the test opened, it closed. */
+static void kf_assert_no_leaks(void)
+{
+	int n = kf_open_fds();
+
+	KF_ASSERT(n == kf.fds, "%d fds open at the end, %d at the start", n,
+		  kf.fds);
+}
+
 /*
  * The stream of test @name: the seed mixed with the name, so that one
  * test replays alone, whatever the others drew.
@@ -160,6 +184,7 @@ static void kf_begin(const char *name, unsigned int default_iters)
 	kf.name = name;
 	kf.iters = kf_iters_env ?: default_iters;
 	clock_gettime(CLOCK_MONOTONIC, &kf.start);
+	kf.fds = kf_open_fds();
 	ksft_print_msg("%s: seed 0x%llx, %u iterations\n", name,
 		       (unsigned long long)kf_seed, kf.iters);
 }
@@ -962,6 +987,18 @@ static void test_fuzz_query(void)
 		KF_ASSERT(!memcmp(&q, &in, offsetof(struct kvm_trap_query, stage)),
 			  "the query changed its inputs; " KF_Q_FMT, KF_Q_ARGS(&in));
 		x = kf_check_answer(&e, &q);
+		/* The same question, the same answer: a query changes nothing. */
+		if (kf_chance(10)) {
+			struct kvm_trap_query again = in;
+
+			r = ioctl(e.vm->fd, KVM_TRAP_QUERY, &again);
+			err = r ? errno : 0;
+			KF_ASSERT(!r && !memcmp(&again, &q, sizeof(q)),
+				  "the query again: %s, answer %s; " KF_Q_FMT,
+				  kf_errname(err), r ? "none" :
+				  memcmp(&again, &q, sizeof(q)) ? "differs" : "same",
+				  KF_Q_ARGS(&in));
+		}
 		snprintf(label, sizeof(label), "stage_%s", kf_stage_str(x.stage));
 		kf_count(label);
 	}
@@ -970,6 +1007,7 @@ static void test_fuzz_query(void)
 	free(big);
 	kf_unmap_guarded(rw);
 	kf_unmap_guarded(ro);
+	kf_assert_no_leaks();
 }
 
 /* ---- 2. KVM_TRAP_NATIVE_LIST ---- */
@@ -1121,6 +1159,7 @@ static void test_fuzz_native_list(void)
 	munmap(rw, (pages + 1) * page);
 	kf_unmap_guarded(ro);
 	kf_env_free(&e);
+	kf_assert_no_leaks();
 }
 
 /* ---- 3. BPF_PROG_TEST_RUN ---- */
@@ -1371,6 +1410,7 @@ static void test_fuzz_test_run(void)
 	kf_unmap_guarded(in_pg);
 	kf_unmap_guarded(out_pg);
 	kf_unmap_guarded(ro);
+	kf_assert_no_leaks();
 }
 
 /* ---- 4. BPF_LINK_CREATE, _UPDATE, _DETACH ---- */
@@ -1841,6 +1881,7 @@ static void test_fuzz_links(void)
 
 	r = kf_count_kvm_trap_links();
 	KF_ASSERT(!r, "%d kvm_trap links left after the test", r);
+	kf_assert_no_leaks();
 }
 
 /* ---- guest calls ---- */
@@ -2029,11 +2070,13 @@ static void test_fuzz_forward_answers(void)
 	struct kt_call c;
 	uint64_t m, want[4], flags;
 	uint32_t reason;
-	bool applied;
+	bool applied, bpf;
+	char label[32];
 	int i;
 
 	kf_begin(__func__, 3000);
-	kf_env_init(&e, false);
+	/* The filter's FWD_TO_USER exit takes the same answers. */
+	kf_env_init(&e, true);
 	kf_env_accept_forwards(&e);
 	e.skel->bss->rules.nr = 1;
 	e.skel->bss->rules.r[0] = (struct kf_rule) {
@@ -2043,14 +2086,16 @@ static void test_fuzz_forward_answers(void)
 
 	for (kf.iter = 0; kf.iter < kf.iters; kf.iter++) {
 		kf_gen_call(&e, &c, &q, &x);
-		if (q.stage != KVM_TRAP_STAGE_BPF || kf_call_unsafe(&c, &q)) {
+		if (q.verdict != KVM_TRAP_FORWARD) {
 			kf_count("not_forwarded");
 			continue;
 		}
-		m = kf_narrow(&c) ? 0xffffffffull : ~0ull;
+		bpf = q.stage == KVM_TRAP_STAGE_BPF;
+		m = (bpf ? kf_narrow(&c) : !ARM_SMCCC_IS_64(c.x[0])) ?
+		    0xffffffffull : ~0ull;
 		kf_put_call(&e, c.conduit, c.imm);
 		kt_start(e.vcpu, &c);
-		kf_assert_forward_exit(&e, &c, &q, true);
+		kf_assert_forward_exit(&e, &c, &q, bpf);
 
 		/* Whatever the VMM writes; only RET_REGS and ret_regs count. */
 		flags = kf_rand();
@@ -2077,11 +2122,13 @@ static void test_fuzz_forward_answers(void)
 			  (flags & KVM_HYPERCALL_EXIT_RET_REGS);
 		for (i = 0; i < 4; i++)
 			want[i] = applied ? run->hypercall.ret_regs[i] & m :
-				  i ? c.x[i] : KF_NS & m;
+				  i || !bpf ? c.x[i] : KF_NS & m;
 
 		vcpu_run(e.vcpu);
 		kt_report(e.vcpu, &r);
-		kf_count(applied ? "ret_regs" : "not_answered");
+		snprintf(label, sizeof(label), "%s_%s", bpf ? "bpf" : "filter",
+			 applied ? "ret_regs" : "not_answered");
+		kf_count(label);
 		KF_ASSERT(!r.undef_count && !memcmp(r.x, want, sizeof(want)) &&
 			  !memcmp(&r.x[4], &c.x[4], 4 * 8),
 			  "answer flags 0x%lx exit_reason %u ret_regs 0x%llx 0x%llx 0x%llx 0x%llx: x0..x3 0x%lx 0x%lx 0x%lx 0x%lx, expected 0x%lx 0x%lx 0x%lx 0x%lx (x4 0x%lx, %lu exceptions); " KF_C_FMT,
@@ -2093,6 +2140,7 @@ static void test_fuzz_forward_answers(void)
 	}
 	kf_end();
 	kf_env_free(&e);
+	kf_assert_no_leaks();
 }
 
 /* ---- 6. random guest calls against KVM_TRAP_QUERY ---- */
@@ -2142,6 +2190,7 @@ static void test_fuzz_guest_calls(void)
 	kt_assert_stats(e.vm, want.pass, want.handled, want.forward, want.deny,
 			want.undef, want.refused);
 	kf_env_free(&e);
+	kf_assert_no_leaks();
 }
 
 static const struct kvmtrap_test tests[] = {
