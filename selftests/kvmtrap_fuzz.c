@@ -27,6 +27,9 @@
  *    SMCCC owners and conventions, random x1..x7; what the guest gets is
  *    what KVM_TRAP_QUERY predicted (registers, UNDEF, exit) and the VM's
  *    statistics count exactly the offered calls.
+ *  - The same from an AArch32 guest (when the CPU runs AArch32 at EL1):
+ *    32-bit registers, HVC immediates, SMC's 4-bit field that KVM never
+ *    sees, UNDEF in UND mode.
  *
  * KVMTRAP_FUZZ_SEED (decimal or 0x hex; default from the clock) and
  * KVMTRAP_FUZZ_ITERS (iterations per test) in the environment; each test
@@ -2143,6 +2146,28 @@ static void test_fuzz_forward_answers(void)
 	kf_assert_no_leaks();
 }
 
+/*
+ * What the statistics count for a call the guest made: the calls offered
+ * to the programs (section 7 of the API), by the program's own verdict.
+ */
+static void kf_count_offered(struct kt_stats *want, const struct kt_call *c,
+			     const struct kvm_trap_query *q,
+			     const struct kf_expect *x)
+{
+	if (q->out_flags & KVM_TRAP_QUERY_EL2)
+		return;
+	if (q->stage == KVM_TRAP_STAGE_BPF) {
+		want->handled += x->raw == KVM_TRAP_HANDLED;
+		want->forward += x->raw == KVM_TRAP_FORWARD;
+		want->deny += x->raw == KVM_TRAP_DENY;
+		want->undef += x->raw == KVM_TRAP_UNDEF;
+		want->refused += !!(q->out_flags & KVM_TRAP_QUERY_REFUSED);
+	} else if (c->imm || (q->stage == KVM_TRAP_STAGE_DEFAULT &&
+			      !kf_is_arch(c->x[0]))) {
+		want->pass++;
+	}
+}
+
 /* ---- 6. random guest calls against KVM_TRAP_QUERY ---- */
 
 static void test_fuzz_guest_calls(void)
@@ -2172,19 +2197,231 @@ static void test_fuzz_guest_calls(void)
 			 q.out_flags & KVM_TRAP_QUERY_REFUSED ? "_refused" : "");
 		kf_count(label);
 
-		/* What the statistics count: calls offered to the programs. */
-		if (q.out_flags & KVM_TRAP_QUERY_EL2)
+		kf_count_offered(&want, &c, &q, &x);
+	}
+	kf_end();
+	kt_assert_stats(e.vm, want.pass, want.handled, want.forward, want.deny,
+			want.undef, want.refused);
+	kf_env_free(&e);
+	kf_assert_no_leaks();
+}
+
+/* ---- 7. random AArch32 guest calls against KVM_TRAP_QUERY ---- */
+
+/*
+ * The AArch32 guest runs with the MMU off from its memory at 0: the
+ * vectors (the undefined-instruction one reports and goes back to the
+ * call, the others report a stray exception), and at KF_A32_CALL the
+ * call, a report and a branch back to the call.  The VMM rewrites the
+ * call before each run; with the MMU and caches off there is no stale
+ * copy of it to drop.  Reports are stores to unbacked addresses (MMIO
+ * exits): r8 after the call, r9 after an UNDEF, r10 anything else.
+ */
+#define KF_A32_MEM		0x10000
+#define KF_A32_UNDEF		0x40
+#define KF_A32_CALL		0x100
+#define KF_A32_REPORT		0x10000000ull
+#define KF_A32_UNDEF_REPORT	0x10001000ull
+#define KF_A32_STRAY		0x10002000ull
+#define KF_A32_STR_R0(rn)	(0xe5800000u | ((rn) << 16))	/* str r0, [rn] */
+/* b to @to from @at */
+#define KF_A32_B(at, to)	(0xea000000u | ((((to) - (at) - 8) >> 2) & 0xffffff))
+#define KF_A32_HVC(imm)		(0xe1400070u | (((imm) & 0xfff0) << 4) | ((imm) & 0xf))
+#define KF_A32_SMC(imm4)	(0xe1600070u | ((imm4) & 0xf))
+#define KF_A32_MODE_UND		0x1b
+#define KF_A32_REG_LR_UND	22	/* x22 holds LR_und */
+
+static uint64_t kf_get_reg(struct kvm_vcpu *vcpu, int i)
+{
+	uint64_t v;
+
+	vcpu_get_reg(vcpu, ARM64_CORE_REG(regs.regs[i]), &v);
+	return v;
+}
+
+static void kf_env_init_a32(struct kf_env *e)
+{
+	struct bpf_link_info info = {};
+	struct kvm_vcpu_init init;
+	__u32 len = sizeof(info);
+	uint32_t *mem;
+	uint64_t pstate;
+	int i, r;
+
+	memset(e, 0, sizeof(*e));
+	e->vm = vm_create_barebones();
+	vm_userspace_mem_region_add(e->vm, VM_MEM_SRC_ANONYMOUS, 0, 1,
+				    KF_A32_MEM / e->vm->page_size, 0);
+	mem = addr_gpa2hva(e->vm, 0);
+	for (i = 0; i < 8; i++)
+		mem[i] = KF_A32_STR_R0(10);
+	mem[1] = KF_A32_B(4, KF_A32_UNDEF);
+	mem[KF_A32_UNDEF / 4] = KF_A32_STR_R0(9);
+	mem[KF_A32_UNDEF / 4 + 1] = KF_A32_B(KF_A32_UNDEF + 4, KF_A32_CALL);
+	e->code = &mem[KF_A32_CALL / 4];
+	e->code[0] = KF_A32_HVC(0);
+	e->code[1] = KF_A32_STR_R0(8);
+	e->code[2] = KF_A32_B(KF_A32_CALL + 8, KF_A32_CALL);
+
+	e->vcpu = __vm_vcpu_add(e->vm, 0);
+	vm_ioctl(e->vm, KVM_ARM_PREFERRED_TARGET, &init);
+	init.features[0] |= (1 << KVM_ARM_VCPU_EL1_32BIT) |
+			    (1 << KVM_ARM_VCPU_PSCI_0_2);
+	vcpu_ioctl(e->vcpu, KVM_ARM_VCPU_INIT, &init);
+	vcpu_get_reg(e->vcpu, ARM64_CORE_REG(regs.pstate), &pstate);
+	TEST_ASSERT(pstate & PSR_MODE32_BIT, "vCPU not AArch32: pstate 0x%lx",
+		    pstate);
+	vcpu_set_reg(e->vcpu, ARM64_CORE_REG(regs.pc), KF_A32_CALL);
+	kf_filters_random(e);
+
+	e->skel = kvmtrap_fuzz__open_and_load();
+	if (!e->skel)
+		kt_fail_errno("kvmtrap_fuzz__open_and_load", errno);
+	kf_rules_random(&e->skel->bss->rules);
+	e->link = bpf_program__attach_kvm_trap(e->skel->progs.fuzz, e->vm->fd);
+	if (!e->link)
+		kt_fail_errno("bpf_program__attach_kvm_trap", errno);
+	r = bpf_link_get_info_by_fd(bpf_link__fd(e->link), &info, &len);
+	TEST_ASSERT(!r, "bpf_link_get_info_by_fd: %s", strerror(errno));
+	e->link_id = info.id;
+	e->prog_id = info.prog_id;
+	e->native = kf_native_list(e->vm);
+	kf_assert_list_sane(e->native);
+}
+
+/* The exit is a report to @addr: r0..r7 into @r. */
+static void kf_a32_report(struct kf_env *e, const struct kt_call *c,
+			  const struct kvm_trap_query *q, uint64_t addr,
+			  uint64_t r[8])
+{
+	struct kvm_run *run = e->vcpu->run;
+	uint64_t pc, pstate;
+	int i;
+
+	vcpu_get_reg(e->vcpu, ARM64_CORE_REG(regs.pc), &pc);
+	vcpu_get_reg(e->vcpu, ARM64_CORE_REG(regs.pstate), &pstate);
+	KF_ASSERT(run->exit_reason == KVM_EXIT_MMIO && run->mmio.phys_addr == addr,
+		  "exit %s (%u) at 0x%llx, pc 0x%lx pstate 0x%lx: expected a report at 0x%lx; " KF_C_FMT,
+		  exit_reason_str(run->exit_reason), run->exit_reason,
+		  run->exit_reason == KVM_EXIT_MMIO ? run->mmio.phys_addr : 0,
+		  pc, pstate, addr, KF_C_ARGS(c, q));
+	for (i = 0; i < 8; i++)
+		r[i] = (uint32_t)kf_get_reg(e->vcpu, i);
+}
+
+static void kf_a32_call(struct kf_env *e, const struct kt_call *c,
+			const struct kvm_trap_query *q, uint32_t smc_imm4)
+{
+	struct kvm_run *run = e->vcpu->run;
+	bool bpf = q->stage == KVM_TRAP_STAGE_BPF;
+	uint64_t r[8], want[8], flags, pstate, lr;
+	int i;
+
+	e->code[0] = c->conduit == KVM_TRAP_CONDUIT_SMC ? KF_A32_SMC(smc_imm4) :
+							  KF_A32_HVC(c->imm);
+	for (i = 0; i < 8; i++)
+		vcpu_set_reg(e->vcpu, ARM64_CORE_REG(regs.regs[i]), c->x[i]);
+	vcpu_set_reg(e->vcpu, ARM64_CORE_REG(regs.regs[8]), KF_A32_REPORT);
+	vcpu_set_reg(e->vcpu, ARM64_CORE_REG(regs.regs[9]), KF_A32_UNDEF_REPORT);
+	vcpu_set_reg(e->vcpu, ARM64_CORE_REG(regs.regs[10]), KF_A32_STRAY);
+	vcpu_run(e->vcpu);
+	memcpy(want, c->x, sizeof(want));
+
+	if (q->verdict == KVM_TRAP_FORWARD) {
+		flags = KVM_HYPERCALL_EXIT_AARCH32 |
+			(c->conduit == KVM_TRAP_CONDUIT_SMC ? KVM_HYPERCALL_EXIT_SMC : 0) |
+			(bpf ? KVM_HYPERCALL_EXIT_BPF : 0) |
+			(bpf && c->imm ? KVM_HYPERCALL_EXIT_IMM : 0);
+		KF_ASSERT(run->exit_reason == KVM_EXIT_HYPERCALL &&
+			  run->hypercall.nr == c->x[0] &&
+			  run->hypercall.flags == flags &&
+			  run->hypercall.imm == (bpf ? c->imm : 0) &&
+			  run->hypercall.args[0] == c->x[1] &&
+			  run->hypercall.args[5] == c->x[6],
+			  "exit %u nr 0x%llx flags 0x%llx imm 0x%x args 0x%llx..0x%llx, expected a hypercall 0x%lx 0x%lx 0x%x; " KF_C_FMT,
+			  run->exit_reason, run->hypercall.nr,
+			  run->hypercall.flags, run->hypercall.imm,
+			  run->hypercall.args[0], run->hypercall.args[5],
+			  c->x[0], flags, bpf ? c->imm : 0, KF_C_ARGS(c, q));
+		/* A program's forward presets r0; the filter's leaves it. */
+		if (bpf)
+			want[0] = 0xffffffff;
+		vcpu_run(e->vcpu);
+	}
+	if (q->verdict == KVM_TRAP_UNDEF) {
+		kf_a32_report(e, c, q, KF_A32_UNDEF_REPORT, r);
+		vcpu_get_reg(e->vcpu, ARM64_CORE_REG(regs.pstate), &pstate);
+		lr = (uint32_t)kf_get_reg(e->vcpu, KF_A32_REG_LR_UND);
+		KF_ASSERT((pstate & 0x1f) == KF_A32_MODE_UND &&
+			  lr == KF_A32_CALL + 4,
+			  "UNDEF: pstate 0x%lx LR_und 0x%lx, expected UND mode and 0x%x; " KF_C_FMT,
+			  pstate, lr, KF_A32_CALL + 4, KF_C_ARGS(c, q));
+	} else {
+		kf_a32_report(e, c, q, KF_A32_REPORT, r);
+	}
+	if (q->out_flags & KVM_TRAP_QUERY_RET)
+		for (i = 0; i < 4; i++)
+			want[i] = (uint32_t)q->ret[i];
+	for (i = 0; i < 8; i++) {
+		/* A native service's x0..x3 are its own. */
+		if (i < 4 && q->stage == KVM_TRAP_STAGE_NATIVE &&
+		    !(q->out_flags & KVM_TRAP_QUERY_RET))
 			continue;
-		if (q.stage == KVM_TRAP_STAGE_BPF) {
-			want.handled += x.raw == KVM_TRAP_HANDLED;
-			want.forward += x.raw == KVM_TRAP_FORWARD;
-			want.deny += x.raw == KVM_TRAP_DENY;
-			want.undef += x.raw == KVM_TRAP_UNDEF;
-			want.refused += !!(q.out_flags & KVM_TRAP_QUERY_REFUSED);
-		} else if (c.imm || (q.stage == KVM_TRAP_STAGE_DEFAULT &&
-				     !kf_is_arch(c.x[0]))) {
-			want.pass++;
+		KF_ASSERT(r[i] == want[i], "r%d = 0x%lx, expected 0x%lx; " KF_C_FMT,
+			  i, r[i], want[i], KF_C_ARGS(c, q));
+	}
+}
+
+static void test_fuzz_aarch32_calls(void)
+{
+	struct kf_range ranges[KF_NR_RULES + 2];
+	struct kt_stats want = {};
+	struct kvm_trap_query q;
+	struct kf_expect x;
+	struct kf_env e;
+	struct kt_call c;
+	char label[40];
+	int i, r, err;
+
+	if (!kvm_has_cap(KVM_CAP_ARM_EL1_32BIT)) {
+		ksft_print_msg("this CPU does not run AArch32 at EL1\n");
+		exit(KSFT_SKIP);
+	}
+	kf_begin(__func__, 3000);
+	kf_env_init_a32(&e);
+	for (kf.iter = 0; kf.iter < kf.iters; kf.iter++) {
+		if (kf.iter == kf.iters / 2)
+			kf_env_accept_forwards(&e);
+		if (kf_chance(3))
+			kf_rule_random(&e.skel->bss->rules.r[kf_below(KF_NR_RULES)]);
+
+		/* r0..r7 are 32-bit; an A32 SMC has no immediate KVM sees. */
+		memset(&c, 0, sizeof(c));
+		c.conduit = KVM_TRAP_CONDUIT_HVC + kf_below(2);
+		if (c.conduit == KVM_TRAP_CONDUIT_HVC)
+			c.imm = kf_gen_imm(&e.skel->bss->rules);
+		c.x[0] = (uint32_t)kf_gen_x0(ranges, kf_env_ranges(&e, ranges));
+		for (i = 1; i < 8; i++)
+			c.x[i] = (uint32_t)kf_any_u64();
+		memset(&q, 0, sizeof(q));
+		q.conduit = c.conduit;
+		q.flags = KVM_TRAP_QUERY_AARCH32;
+		q.imm = c.imm;
+		memcpy(q.regs, c.x, sizeof(c.x));
+		r = ioctl(e.vm->fd, KVM_TRAP_QUERY, &q);
+		err = errno;
+		KF_ASSERT(!r, "query: %s; " KF_Q_FMT, kf_errname(err), KF_Q_ARGS(&q));
+		x = kf_check_answer(&e, &q);
+		if (kf_call_unsafe(&c, &q)) {
+			kf_count("skipped_psci");
+			continue;
 		}
+		kf_a32_call(&e, &c, &q, kf_below(16));
+		snprintf(label, sizeof(label), "%s_%s%s", kf_stage_str(q.stage),
+			 kf_verdict_str(q.verdict),
+			 q.out_flags & KVM_TRAP_QUERY_REFUSED ? "_refused" : "");
+		kf_count(label);
+		kf_count_offered(&want, &c, &q, &x);
 	}
 	kf_end();
 	kt_assert_stats(e.vm, want.pass, want.handled, want.forward, want.deny,
@@ -2200,6 +2437,7 @@ static const struct kvmtrap_test tests[] = {
 	KVMTRAP_TEST(test_fuzz_links),
 	KVMTRAP_TEST(test_fuzz_forward_answers),
 	KVMTRAP_TEST(test_fuzz_guest_calls),
+	KVMTRAP_TEST(test_fuzz_aarch32_calls),
 };
 
 int main(void)
