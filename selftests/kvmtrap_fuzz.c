@@ -5,11 +5,12 @@
  * that every answer is one the API allows, and, wherever the inputs
  * determine it, the exact answer:
  *
- *  - KVM_TRAP_QUERY: random fields on a VM with a rule-table policy and an
- *    SMCCC filter; EINVAL exactly for the inputs the API refuses, else
- *    the stage, verdict, link, flags and ret[] a model of the decision
- *    gives (the program's rules, the native list, the filter); bad sizes
- *    and pointers.
+ *  - KVM_TRAP_QUERY: random fields on a VM with two links of a rule-table
+ *    policy (kvmtrap_fuzz.bpf.c, rules changed while linked) and an SMCCC
+ *    filter; EINVAL exactly for the inputs the API refuses, else the
+ *    stage, verdict, deciding link, flags and ret[] that a model of the
+ *    decision gives (the rules, the native list, the filter); the same
+ *    answer when asked again; bad ioctl numbers and pointers.
  *  - KVM_TRAP_NATIVE_LIST: random nr, pad and buffers ending at a guard
  *    page; E2BIG, EINVAL, EFAULT or the same sorted list every time.
  *  - BPF_PROG_TEST_RUN: random attributes and contexts; the errno the
@@ -405,12 +406,18 @@ struct kf_filter {
 	uint8_t action;
 };
 
+#define KF_ENV_LINKS 2
+
 struct kf_env {
 	struct kvm_vm *vm;
 	struct kvm_vcpu *vcpu;
-	struct kvmtrap_fuzz *skel;
-	struct bpf_link *link;
-	uint32_t link_id, prog_id;
+	struct kvmtrap_fuzz *skel;	/* the first program's */
+	/* The links, in attach order: the first non-PASS verdict wins. */
+	struct {
+		struct kvmtrap_fuzz *skel;
+		struct bpf_link *link;
+		uint32_t link_id, prog_id;
+	} p[KF_ENV_LINKS];
 	bool fwd;			/* KVM_TRAP_ENABLE_FORWARD */
 	struct kvm_trap_native_list *native;
 	uint32_t *code;			/* the call and a ret, host view */
@@ -555,12 +562,49 @@ static int kf_filter_action(const struct kf_env *e, uint32_t id)
 	return -1;
 }
 
+/* Two instances of the program, each with its own rules, linked in turn. */
+static void kf_env_links(struct kf_env *e)
+{
+	struct bpf_link_info info;
+	__u32 len;
+	int i, r;
+
+	for (i = 0; i < KF_ENV_LINKS; i++) {
+		e->p[i].skel = kvmtrap_fuzz__open_and_load();
+		if (!e->p[i].skel)
+			kt_fail_errno("kvmtrap_fuzz__open_and_load", errno);
+		kf_rules_random(&e->p[i].skel->bss->rules);
+		e->p[i].link = bpf_program__attach_kvm_trap(e->p[i].skel->progs.fuzz,
+							    e->vm->fd);
+		if (!e->p[i].link)
+			kt_fail_errno("bpf_program__attach_kvm_trap", errno);
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		r = bpf_link_get_info_by_fd(bpf_link__fd(e->p[i].link), &info,
+					    &len);
+		TEST_ASSERT(!r, "bpf_link_get_info_by_fd: %s", strerror(errno));
+		e->p[i].link_id = info.id;
+		e->p[i].prog_id = info.prog_id;
+	}
+	e->skel = e->p[0].skel;
+}
+
+/* One rule of one of the programs changes, while linked. */
+static void kf_env_reroll(struct kf_env *e)
+{
+	struct kf_rules *rules = &e->p[kf_below(KF_ENV_LINKS)].skel->bss->rules;
+
+	kf_rule_random(&rules->r[kf_below(KF_NR_RULES)]);
+}
+
+/* The rules of one of the programs. */
+static const struct kf_rules *kf_env_rules(const struct kf_env *e)
+{
+	return &e->p[kf_below(KF_ENV_LINKS)].skel->bss->rules;
+}
+
 static void kf_env_init(struct kf_env *e, bool filters)
 {
-	struct bpf_link_info info = {};
-	__u32 len = sizeof(info);
-	int r;
-
 	memset(e, 0, sizeof(*e));
 	e->vm = kt_create_vm_n(1, &e->vcpu, kf_guest_main);
 	kf_code = vm_vaddr_alloc_page(e->vm);
@@ -569,17 +613,7 @@ static void kf_env_init(struct kf_env *e, bool filters)
 	if (filters)
 		kf_filters_random(e);
 
-	e->skel = kvmtrap_fuzz__open_and_load();
-	if (!e->skel)
-		kt_fail_errno("kvmtrap_fuzz__open_and_load", errno);
-	kf_rules_random(&e->skel->bss->rules);
-	e->link = bpf_program__attach_kvm_trap(e->skel->progs.fuzz, e->vm->fd);
-	if (!e->link)
-		kt_fail_errno("bpf_program__attach_kvm_trap", errno);
-	r = bpf_link_get_info_by_fd(bpf_link__fd(e->link), &info, &len);
-	TEST_ASSERT(!r, "bpf_link_get_info_by_fd: %s", strerror(errno));
-	e->link_id = info.id;
-	e->prog_id = info.prog_id;
+	kf_env_links(e);
 	/* The filter is in place and the VM has not run: the list is fixed. */
 	e->native = kf_native_list(e->vm);
 	kf_assert_list_sane(e->native);
@@ -588,8 +622,12 @@ static void kf_env_init(struct kf_env *e, bool filters)
 static void kf_env_free(struct kf_env *e)
 {
 	free(e->native);
-	bpf_link__destroy(e->link);
-	kvmtrap_fuzz__destroy(e->skel);
+	int i;
+
+	for (i = 0; i < KF_ENV_LINKS; i++) {
+		bpf_link__destroy(e->p[i].link);
+		kvmtrap_fuzz__destroy(e->p[i].skel);
+	}
 	kvm_vm_free(e->vm);
 }
 
@@ -603,11 +641,15 @@ static void kf_env_accept_forwards(struct kf_env *e)
 static unsigned int kf_env_ranges(const struct kf_env *e,
 				  struct kf_range *ranges)
 {
-	const struct kf_rules *rules = &e->skel->bss->rules;
-	unsigned int i, n = 0;
+	const struct kf_rules *rules;
+	unsigned int i, j, n = 0;
 
-	for (i = 0; i < rules->nr; i++)
-		ranges[n++] = (struct kf_range) { rules->r[i].lo, rules->r[i].hi };
+	for (j = 0; j < KF_ENV_LINKS; j++) {
+		rules = &e->p[j].skel->bss->rules;
+		for (i = 0; i < rules->nr; i++)
+			ranges[n++] = (struct kf_range) { rules->r[i].lo,
+							  rules->r[i].hi };
+	}
 	for (i = 0; i < e->nr_filters; i++)
 		ranges[n++] = (struct kf_range) {
 			e->filter[i].base,
@@ -621,6 +663,7 @@ static unsigned int kf_env_ranges(const struct kf_env *e,
 struct kf_expect {
 	uint32_t stage, verdict, out_flags;
 	uint32_t raw;		/* the program's own verdict (STAGE_BPF) */
+	uint32_t link_id, prog_id;	/* of the deciding link */
 	uint64_t ret[4];
 	bool maybe_native;	/* KVM may also take it as native */
 };
@@ -641,16 +684,22 @@ static bool kf_expect_bpf(const struct kf_env *e, const struct kvm_trap_query *q
 {
 	struct kvm_trap_query qq = *q;
 	struct kvm_trap_ctx ctx;
+	uint32_t v = KVM_TRAP_PASS;
 	uint64_t ret[4], m;
-	uint32_t v;
-	int r;
+	int r, i;
 
 	qq.imm = imm;
 	r = kvmtrap_ctx_from_call(&qq, &ctx);
 	KF_ASSERT(!r, "kvmtrap_ctx_from_call refused a valid call: %d", r);
-	v = kf_model(&e->skel->bss->rules, &ctx, ret);
-	if (v == KVM_TRAP_PASS)
+	for (i = 0; i < KF_ENV_LINKS && v == KVM_TRAP_PASS; i++) {
+		v = kf_model(&e->p[i].skel->bss->rules, &ctx, ret);
+		x->link_id = e->p[i].link_id;
+		x->prog_id = e->p[i].prog_id;
+	}
+	if (v == KVM_TRAP_PASS) {
+		x->link_id = x->prog_id = 0;
 		return false;
+	}
 	m = kvmtrap_ctx_ret_mask(&ctx);
 	x->stage = KVM_TRAP_STAGE_BPF;
 	x->verdict = x->raw = v;
@@ -766,12 +815,9 @@ static struct kf_expect kf_check_answer(const struct kf_env *e,
 				     KVM_TRAP_QUERY_REFUSED)),
 		  "insane answer: stage %u verdict %u out_flags 0x%x pad %u; " KF_Q_FMT,
 		  q->stage, q->verdict, q->out_flags, q->pad, KF_Q_ARGS(q));
-	KF_ASSERT(q->stage == KVM_TRAP_STAGE_BPF ?
-		  q->link_id == e->link_id && q->prog_id == e->prog_id :
-		  !q->link_id && !q->prog_id,
-		  "stage %s with link %u prog %u (ours %u %u); " KF_Q_FMT,
-		  kf_stage_str(q->stage), q->link_id, q->prog_id, e->link_id,
-		  e->prog_id, KF_Q_ARGS(q));
+	KF_ASSERT(q->stage == KVM_TRAP_STAGE_BPF || (!q->link_id && !q->prog_id),
+		  "stage %s with link %u prog %u; " KF_Q_FMT,
+		  kf_stage_str(q->stage), q->link_id, q->prog_id, KF_Q_ARGS(q));
 	for (i = 0; i < KVM_TRAP_QUERY_NR_REGS; i++)
 		KF_ASSERT((i < 4 && (q->out_flags & KVM_TRAP_QUERY_RET)) ||
 			  !q->ret[i],
@@ -785,6 +831,12 @@ static struct kf_expect kf_check_answer(const struct kf_env *e,
 		x = (struct kf_expect) { KVM_TRAP_STAGE_NATIVE, KVM_TRAP_HANDLED };
 		return x;
 	}
+	if (q->stage == KVM_TRAP_STAGE_BPF && q->link_id == e->p[1].link_id)
+		kf_count("link2_decided");
+	KF_ASSERT(q->stage != KVM_TRAP_STAGE_BPF ||
+		  (q->link_id == x.link_id && q->prog_id == x.prog_id),
+		  "decided by link %u prog %u, expected %u %u; " KF_Q_FMT,
+		  q->link_id, q->prog_id, x.link_id, x.prog_id, KF_Q_ARGS(q));
 	KF_ASSERT(q->stage == x.stage && q->verdict == x.verdict &&
 		  q->out_flags == x.out_flags,
 		  "stage %s verdict %s out_flags 0x%x, expected %s %s 0x%x; " KF_Q_FMT,
@@ -831,7 +883,7 @@ static uint32_t kf_gen_conduit(void)
 
 static void kf_gen_query(const struct kf_env *e, struct kvm_trap_query *q)
 {
-	struct kf_range ranges[KF_NR_RULES + 2];
+	struct kf_range ranges[KF_ENV_LINKS * KF_NR_RULES + 2];
 	unsigned int n = kf_env_ranges(e, ranges), i;
 
 	memset(q, 0, sizeof(*q));
@@ -847,7 +899,7 @@ static void kf_gen_query(const struct kf_env *e, struct kvm_trap_query *q)
 	}
 	switch (kf_below(10)) {
 	case 0 ... 8:
-		q->imm = kf_gen_imm(&e->skel->bss->rules);
+		q->imm = kf_gen_imm(kf_env_rules(e));
 		break;
 	default:
 		q->imm = kf_chance(50) ? 0x10000 + kf_below(0x10000) :
@@ -932,7 +984,7 @@ static void test_fuzz_query(void)
 		if (kf.iter == kf.iters / 2)
 			kf_env_accept_forwards(&e);
 		if (kf_chance(2))
-			kf_rule_random(&e.skel->bss->rules.r[kf_below(KF_NR_RULES)]);
+			kf_env_reroll(&e);
 		if (kf_chance(3)) {
 			kf_query_bad_cmd(&e, big, 1 << 14);
 			continue;
@@ -2024,13 +2076,13 @@ static void kf_guest_call(struct kf_env *e, const struct kt_call *c,
 static void kf_gen_call(struct kf_env *e, struct kt_call *c,
 			struct kvm_trap_query *q, struct kf_expect *x)
 {
-	struct kf_range ranges[KF_NR_RULES + 2];
+	struct kf_range ranges[KF_ENV_LINKS * KF_NR_RULES + 2];
 	unsigned int n = kf_env_ranges(e, ranges);
 	int i, r, err;
 
 	memset(c, 0, sizeof(*c));
 	c->conduit = KVM_TRAP_CONDUIT_HVC + kf_below(2);
-	c->imm = kf_gen_imm(&e->skel->bss->rules);
+	c->imm = kf_gen_imm(kf_env_rules(e));
 	c->x[0] = kf_gen_x0(ranges, n);
 	for (i = 1; i < 8; i++)
 		c->x[i] = kf_any_u64();
@@ -2063,6 +2115,14 @@ static bool kf_call_unsafe(const struct kt_call *c, const struct kvm_trap_query 
 
 /* ---- 5. KVM_EXIT_HYPERCALL answers ---- */
 
+static uint64_t kf_get_reg(struct kvm_vcpu *vcpu, int i)
+{
+	uint64_t v;
+
+	vcpu_get_reg(vcpu, ARM64_CORE_REG(regs.regs[i]), &v);
+	return v;
+}
+
 static void test_fuzz_forward_answers(void)
 {
 	struct kvm_trap_query q;
@@ -2072,10 +2132,11 @@ static void test_fuzz_forward_answers(void)
 	struct kf_env e;
 	struct kt_call c;
 	uint64_t m, want[4], flags;
-	uint32_t reason;
-	bool applied, bpf;
-	char label[32];
-	int i;
+	uint64_t ans[4], v;
+	uint32_t reason, set;
+	bool applied, bpf, early;
+	char label[40];
+	int i, rc, err;
 
 	kf_begin(__func__, 3000);
 	/* The filter's FWD_TO_USER exit takes the same answers. */
@@ -2123,22 +2184,66 @@ static void test_fuzz_forward_answers(void)
 		run->exit_reason = reason;
 		applied = reason == KVM_EXIT_HYPERCALL &&
 			  (flags & KVM_HYPERCALL_EXIT_RET_REGS);
-		for (i = 0; i < 4; i++)
-			want[i] = applied ? run->hypercall.ret_regs[i] & m :
+		for (i = 0; i < 4; i++) {
+			ans[i] = run->hypercall.ret_regs[i];
+			want[i] = applied ? ans[i] & m :
 				  i || !bpf ? c.x[i] : KF_NS & m;
+		}
+		/*
+		 * The VMM may set registers itself too (upstream's way to
+		 * answer); RET_REGS, applied when KVM_RUN starts, wins.
+		 */
+		set = 0;
+		for (i = 0; i < 4; i++) {
+			if (!kf_chance(15))
+				continue;
+			v = kf_any_u64();
+			vcpu_set_reg(e.vcpu, ARM64_CORE_REG(regs.regs[i]), v);
+			set |= 1 << i;
+			if (!applied)
+				want[i] = v;
+		}
+		/*
+		 * A KVM_RUN that returns at once (immediate_exit) still takes
+		 * the answer; what the VMM writes afterwards is no answer to
+		 * that exit any more.
+		 */
+		early = kf_chance(10);
+		if (early) {
+			run->immediate_exit = 1;
+			rc = __vcpu_run(e.vcpu);
+			err = errno;
+			run->immediate_exit = 0;
+			KF_ASSERT(rc < 0 && err == EINTR,
+				  "KVM_RUN with immediate_exit: %d, %s; " KF_C_FMT,
+				  rc, kf_errname(err), KF_C_ARGS(&c, &q));
+			for (i = 0; i < 4; i++) {
+				v = kf_get_reg(e.vcpu, i);
+				KF_ASSERT(v == want[i],
+					  "x%d = 0x%lx after KVM_RUN with immediate_exit, expected 0x%lx (answer flags 0x%lx exit_reason %u); " KF_C_FMT,
+					  i, v, want[i], flags, reason,
+					  KF_C_ARGS(&c, &q));
+			}
+			if (kf_chance(50)) {
+				run->exit_reason = KVM_EXIT_HYPERCALL;
+				run->hypercall.flags |= KVM_HYPERCALL_EXIT_RET_REGS;
+				for (i = 0; i < 4; i++)
+					run->hypercall.ret_regs[i] = kf_rand();
+			}
+		}
 
 		vcpu_run(e.vcpu);
 		kt_report(e.vcpu, &r);
-		snprintf(label, sizeof(label), "%s_%s", bpf ? "bpf" : "filter",
-			 applied ? "ret_regs" : "not_answered");
+		snprintf(label, sizeof(label), "%s_%s%s", bpf ? "bpf" : "filter",
+			 applied ? "ret_regs" : "not_answered",
+			 early ? "_early" : "");
 		kf_count(label);
 		KF_ASSERT(!r.undef_count && !memcmp(r.x, want, sizeof(want)) &&
 			  !memcmp(&r.x[4], &c.x[4], 4 * 8),
-			  "answer flags 0x%lx exit_reason %u ret_regs 0x%llx 0x%llx 0x%llx 0x%llx: x0..x3 0x%lx 0x%lx 0x%lx 0x%lx, expected 0x%lx 0x%lx 0x%lx 0x%lx (x4 0x%lx, %lu exceptions); " KF_C_FMT,
-			  flags, reason, run->hypercall.ret_regs[0],
-			  run->hypercall.ret_regs[1], run->hypercall.ret_regs[2],
-			  run->hypercall.ret_regs[3], r.x[0], r.x[1], r.x[2],
-			  r.x[3], want[0], want[1], want[2], want[3], r.x[4],
+			  "answer flags 0x%lx exit_reason %u ret_regs 0x%lx 0x%lx 0x%lx 0x%lx, x0..x3 set 0x%x, immediate exit %d: x0..x3 0x%lx 0x%lx 0x%lx 0x%lx, expected 0x%lx 0x%lx 0x%lx 0x%lx (x4 0x%lx, %lu exceptions); " KF_C_FMT,
+			  flags, reason, ans[0], ans[1], ans[2], ans[3], set,
+			  early, r.x[0], r.x[1], r.x[2], r.x[3], want[0],
+			  want[1], want[2], want[3], r.x[4],
 			  r.undef_count, KF_C_ARGS(&c, &q));
 	}
 	kf_end();
@@ -2185,7 +2290,7 @@ static void test_fuzz_guest_calls(void)
 		if (kf.iter == kf.iters / 2)
 			kf_env_accept_forwards(&e);
 		if (kf_chance(3))
-			kf_rule_random(&e.skel->bss->rules.r[kf_below(KF_NR_RULES)]);
+			kf_env_reroll(&e);
 		kf_gen_call(&e, &c, &q, &x);
 		if (kf_call_unsafe(&c, &q)) {
 			kf_count("skipped_psci");
@@ -2231,22 +2336,12 @@ static void test_fuzz_guest_calls(void)
 #define KF_A32_MODE_UND		0x1b
 #define KF_A32_REG_LR_UND	22	/* x22 holds LR_und */
 
-static uint64_t kf_get_reg(struct kvm_vcpu *vcpu, int i)
-{
-	uint64_t v;
-
-	vcpu_get_reg(vcpu, ARM64_CORE_REG(regs.regs[i]), &v);
-	return v;
-}
-
 static void kf_env_init_a32(struct kf_env *e)
 {
-	struct bpf_link_info info = {};
 	struct kvm_vcpu_init init;
-	__u32 len = sizeof(info);
 	uint32_t *mem;
 	uint64_t pstate;
-	int i, r;
+	int i;
 
 	memset(e, 0, sizeof(*e));
 	e->vm = vm_create_barebones();
@@ -2274,17 +2369,7 @@ static void kf_env_init_a32(struct kf_env *e)
 	vcpu_set_reg(e->vcpu, ARM64_CORE_REG(regs.pc), KF_A32_CALL);
 	kf_filters_random(e);
 
-	e->skel = kvmtrap_fuzz__open_and_load();
-	if (!e->skel)
-		kt_fail_errno("kvmtrap_fuzz__open_and_load", errno);
-	kf_rules_random(&e->skel->bss->rules);
-	e->link = bpf_program__attach_kvm_trap(e->skel->progs.fuzz, e->vm->fd);
-	if (!e->link)
-		kt_fail_errno("bpf_program__attach_kvm_trap", errno);
-	r = bpf_link_get_info_by_fd(bpf_link__fd(e->link), &info, &len);
-	TEST_ASSERT(!r, "bpf_link_get_info_by_fd: %s", strerror(errno));
-	e->link_id = info.id;
-	e->prog_id = info.prog_id;
+	kf_env_links(e);
 	e->native = kf_native_list(e->vm);
 	kf_assert_list_sane(e->native);
 }
@@ -2374,7 +2459,7 @@ static void kf_a32_call(struct kf_env *e, const struct kt_call *c,
 
 static void test_fuzz_aarch32_calls(void)
 {
-	struct kf_range ranges[KF_NR_RULES + 2];
+	struct kf_range ranges[KF_ENV_LINKS * KF_NR_RULES + 2];
 	struct kt_stats want = {};
 	struct kvm_trap_query q;
 	struct kf_expect x;
@@ -2393,13 +2478,13 @@ static void test_fuzz_aarch32_calls(void)
 		if (kf.iter == kf.iters / 2)
 			kf_env_accept_forwards(&e);
 		if (kf_chance(3))
-			kf_rule_random(&e.skel->bss->rules.r[kf_below(KF_NR_RULES)]);
+			kf_env_reroll(&e);
 
 		/* r0..r7 are 32-bit; an A32 SMC has no immediate KVM sees. */
 		memset(&c, 0, sizeof(c));
 		c.conduit = KVM_TRAP_CONDUIT_HVC + kf_below(2);
 		if (c.conduit == KVM_TRAP_CONDUIT_HVC)
-			c.imm = kf_gen_imm(&e.skel->bss->rules);
+			c.imm = kf_gen_imm(kf_env_rules(&e));
 		c.x[0] = (uint32_t)kf_gen_x0(ranges, kf_env_ranges(&e, ranges));
 		for (i = 1; i < 8; i++)
 			c.x[i] = (uint32_t)kf_any_u64();
