@@ -6,8 +6,8 @@
  * determine it, the exact answer:
  *
  *  - KVM_TRAP_QUERY: random fields on a VM with two links of a rule-table
- *    policy (kvmtrap_fuzz.bpf.c, rules changed while linked) and an SMCCC
- *    filter; EINVAL exactly for the inputs the API refuses, else the
+ *    policy (kvmtrap_fuzz.bpf.c, rules changed while linked), an SMCCC
+ *    filter and services hidden by the firmware bitmaps; EINVAL exactly for the inputs the API refuses, else the
  *    stage, verdict, deciding link, flags and ret[] that a model of the
  *    decision gives (the rules, the native list, the filter); the same
  *    answer when asked again; bad ioctl numbers and pointers.
@@ -552,6 +552,26 @@ static void kf_filters_random(struct kf_env *e)
 	}
 }
 
+/*
+ * Hide a random subset of the services the firmware bitmaps describe
+ * (TRNG, PV time, the KVM vendor services): hidden ones are no longer
+ * native for this VM and reach the programs.  Only before the VM runs.
+ */
+static void kf_bitmaps_random(struct kvm_vcpu *vcpu)
+{
+	static const uint64_t regs[] = { KVM_REG_ARM_STD_BMAP,
+					 KVM_REG_ARM_STD_HYP_BMAP,
+					 KVM_REG_ARM_VENDOR_HYP_BMAP };
+	uint64_t v;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(regs); i++) {
+		vcpu_get_reg(vcpu, regs[i], &v);
+		if (kf_chance(50))
+			vcpu_set_reg(vcpu, regs[i], v & kf_rand());
+	}
+}
+
 static int kf_filter_action(const struct kf_env *e, uint32_t id)
 {
 	unsigned int i;
@@ -610,8 +630,10 @@ static void kf_env_init(struct kf_env *e, bool filters)
 	kf_code = vm_vaddr_alloc_page(e->vm);
 	e->code = addr_gva2hva(e->vm, kf_code);
 	sync_global_to_guest(e->vm, kf_code);
-	if (filters)
+	if (filters) {
 		kf_filters_random(e);
+		kf_bitmaps_random(e->vcpu);
+	}
 
 	kf_env_links(e);
 	/* The filter is in place and the VM has not run: the list is fixed. */
@@ -2368,6 +2390,7 @@ static void kf_env_init_a32(struct kf_env *e)
 		    pstate);
 	vcpu_set_reg(e->vcpu, ARM64_CORE_REG(regs.pc), KF_A32_CALL);
 	kf_filters_random(e);
+	kf_bitmaps_random(e->vcpu);
 
 	kf_env_links(e);
 	e->native = kf_native_list(e->vm);
