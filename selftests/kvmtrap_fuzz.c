@@ -303,6 +303,14 @@ static uint64_t kf_gen_x0(const struct kf_range *ranges, unsigned int nr)
 	}
 }
 
+/* Immediates that are edges: the lowest, the highest, one bit. */
+static const uint32_t kf_imms[] = { 1, 0x42, 0xffff, 0x8000 };
+
+static uint32_t kf_pick_u32(const uint32_t *v, unsigned int n)
+{
+	return v[kf_below(n)];
+}
+
 /* An immediate an HVC/SMC can encode, often one a rule asks for. */
 static uint32_t kf_gen_imm(const struct kf_rules *rules)
 {
@@ -318,7 +326,7 @@ static uint32_t kf_gen_imm(const struct kf_rules *rules)
 		}
 		fallthrough;
 	case 7:
-		return (uint32_t[]){ 1, 0x42, 0xffff, 0x8000 }[kf_below(4)];
+		return kf_pick_u32(kf_imms, ARRAY_SIZE(kf_imms));
 	default:
 		return kf_below(0x10000);
 	}
@@ -337,7 +345,7 @@ static void kf_rule_random(struct kf_rule *r)
 	/* Half of the rules take any immediate, so that they match often. */
 	r->imm_mode = kf_chance(50) ? KF_IMM_ANY : 1 + kf_below(3);
 	if (r->imm_mode == KF_IMM_EQ)
-		r->imm = kf_chance(50) ? (uint32_t[]){ 1, 0x42, 0xffff }[kf_below(3)] :
+		r->imm = kf_chance(50) ? kf_pick_u32(kf_imms, ARRAY_SIZE(kf_imms)) :
 					 kf_below(0x10000);
 	if (kf_chance(5)) {
 		r->lo = 0;
@@ -1095,6 +1103,8 @@ static void test_fuzz_native_list(void)
 	size_t rsz = sizeof(struct kvm_trap_range);
 	size_t hsz = sizeof(struct kvm_trap_native_list);
 	uint8_t *rw, *ro, *guard;
+	static const uint32_t wrapping[] = { 0x80000000, 0x0aaaaaab,
+					     0x0aaaaaaa, 0x10000000 };
 	struct kvm_trap_native_list *ref, *l;
 	uint32_t n, nr, pad, room, j;
 	bool fault, ro_buf;
@@ -1134,8 +1144,7 @@ static void test_fuzz_native_list(void)
 			break;
 		case 5:
 			/* nr * sizeof(range) wraps 32 and 64-bit sizes */
-			nr = (uint32_t[]){ 0x80000000, 0x0aaaaaab, 0x0aaaaaaa,
-					   0x10000000 }[kf_below(4)];
+			nr = kf_pick_u32(wrapping, ARRAY_SIZE(wrapping));
 			break;
 		case 6:
 			nr = kf_rand();
@@ -1745,12 +1754,12 @@ static void kf_link_update(struct kf_links *s)
 	/* bpf_link_update(), then kvm_trap_link_update(). */
 	if (flags & ~BPF_F_REPLACE)
 		expect = EINVAL;
-	else if ((expect = kf_link_get_err(&link)))
-		;
-	else if ((expect = kf_prog_get_err(&prog)))
-		;
-	else if ((flags & BPF_F_REPLACE) && (expect = kf_prog_get_err(&old)))
-		;
+	else if (kf_link_get_err(&link))
+		expect = kf_link_get_err(&link);
+	else if (kf_prog_get_err(&prog))
+		expect = kf_prog_get_err(&prog);
+	else if ((flags & BPF_F_REPLACE) && kf_prog_get_err(&old))
+		expect = kf_prog_get_err(&old);
 	else if (!(flags & BPF_F_REPLACE) && old.fd)
 		expect = EINVAL;
 	else if (prog.kind != KF_FD_PROG)
@@ -1856,7 +1865,7 @@ static int kf_count_kvm_trap_links(void)
 	return n;
 }
 
-/* One guest call, its outcome as the query predicted it.  Below. */
+/* One guest call, its outcome as the query predicted it (below). */
 static void kf_guest_call(struct kf_env *e, const struct kt_call *c,
 			  const struct kvm_trap_query *q,
 			  const struct kf_expect *x);
@@ -1963,11 +1972,14 @@ static void test_fuzz_links(void)
 
 /* ---- guest calls ---- */
 
-/* The outcome of one guest call, by its kind.  */
+/*
+ * The call as the guest will make it: "hvc #imm" or "smc #imm" (the
+ * immediate is part of the opcode), then "ret".
+ */
 static void kf_put_call(struct kf_env *e, uint32_t conduit, uint32_t imm)
 {
 	e->code[0] = (conduit == KVM_TRAP_CONDUIT_SMC ? KF_INSN_SMC :
-						        KF_INSN_HVC) | imm << 5;
+							KF_INSN_HVC) | imm << 5;
 	e->code[1] = KF_INSN_RET;
 }
 
