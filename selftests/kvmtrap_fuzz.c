@@ -31,6 +31,8 @@
  *  - The same from an AArch32 guest (when the CPU runs AArch32 at EL1):
  *    32-bit registers, HVC immediates, SMC's 4-bit field that KVM never
  *    sees, UNDEF in UND mode.
+ *  - KVM_ENABLE_CAP(KVM_CAP_TRAP_BPF): random flags and args; EINVAL or
+ *    the sticky opt-in to forwards, in fdinfo and in the queries' answers.
  *
  * KVMTRAP_FUZZ_SEED (decimal or 0x hex; default from the clock) and
  * KVMTRAP_FUZZ_ITERS (iterations per test) in the environment; each test
@@ -2550,6 +2552,102 @@ static void test_fuzz_aarch32_calls(void)
 	kf_assert_no_leaks();
 }
 
+/* ---- 8. KVM_ENABLE_CAP(KVM_CAP_TRAP_BPF) ---- */
+
+/* The "trap_forward:" line of the VM fd's fdinfo, 0 or 1. */
+static int kf_fdinfo_forward(int vm_fd)
+{
+	char path[64], line[128];
+	int val = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", vm_fd);
+	f = fopen(path, "r");
+	TEST_ASSERT(f, "%s: %s", path, strerror(errno));
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "trap_forward: %d", &val) == 1)
+			break;
+	fclose(f);
+	return val;
+}
+
+/*
+ * Random KVM_ENABLE_CAP arguments: EINVAL for anything but flags 0,
+ * args[1..3] 0 and known bits in args[0]; the opt-in to forwards is
+ * sticky, shown in fdinfo, and the query's FORWARD or refused DENY
+ * follows it; only the VM's creator may ask (EIO).
+ */
+static void test_fuzz_enable_cap(void)
+{
+	struct kvm_trap_query q;
+	struct kvm_enable_cap cap;
+	struct kf_env e;
+	int r, err, expect, i, status;
+	pid_t pid;
+
+	kf_begin(__func__, 3000);
+	kf_env_init(&e, true);
+	for (kf.iter = 0; kf.iter < kf.iters; kf.iter++) {
+		if (kf_chance(3))
+			kf_env_reroll(&e);
+		memset(&cap, 0, sizeof(cap));
+		cap.cap = KVM_CAP_TRAP_BPF;
+		if (kf_chance(5))
+			cap.cap += kf_chance(50) ? 1 : -1;
+		if (kf_chance(10))
+			cap.flags = 1u << kf_below(32);
+		cap.args[0] = kf_chance(60) ? kf_below(2) : kf_any_u64();
+		/* Mostly no opt-in in the first half: the queries see both. */
+		if (kf.iter < kf.iters / 2 && kf_chance(98))
+			cap.args[0] &= ~KVM_TRAP_ENABLE_FORWARD;
+		for (i = 1; i < 4; i++)
+			if (kf_chance(5))
+				cap.args[i] = kf_any_u64() | 1;
+		expect = cap.cap != KVM_CAP_TRAP_BPF || cap.flags ||
+			 cap.args[1] || cap.args[2] || cap.args[3] ||
+			 (cap.args[0] & ~KVM_TRAP_ENABLE_ALL) ? EINVAL : 0;
+
+		if (kf_chance(1)) {
+			/* Another process (a forked child): KVM's EIO. */
+			pid = fork();
+			TEST_ASSERT(pid >= 0, "fork: %s", strerror(errno));
+			if (!pid)
+				_exit(ioctl(e.vm->fd, KVM_ENABLE_CAP, &cap) < 0 &&
+				      errno == EIO ? 0 : 1);
+			TEST_ASSERT(waitpid(pid, &status, 0) == pid, "waitpid");
+			KF_ASSERT(WIFEXITED(status) && !WEXITSTATUS(status),
+				  "KVM_ENABLE_CAP from another process was not refused with EIO");
+			kf_count("cap:child_EIO");
+		} else {
+			r = ioctl(e.vm->fd, KVM_ENABLE_CAP, &cap);
+			err = r ? errno : 0;
+			kf_count_op("cap", err);
+			KF_ASSERT(err == expect,
+				  "KVM_ENABLE_CAP cap 0x%x flags 0x%x args 0x%llx 0x%llx 0x%llx 0x%llx: %d, %s, expected %s",
+				  cap.cap, cap.flags, cap.args[0], cap.args[1],
+				  cap.args[2], cap.args[3], r, kf_errname(err),
+				  kf_errname(expect));
+			if (!r && (cap.args[0] & KVM_TRAP_ENABLE_FORWARD))
+				e.fwd = true;
+		}
+		KF_ASSERT(kf_fdinfo_forward(e.vm->fd) == e.fwd,
+			  "fdinfo trap_forward %d, expected %d",
+			  kf_fdinfo_forward(e.vm->fd), e.fwd);
+
+		/* What the programs' FORWARDs now become. */
+		kf_gen_query(&e, &q);
+		if (kf_query_invalid(&q))
+			continue;
+		r = ioctl(e.vm->fd, KVM_TRAP_QUERY, &q);
+		err = r ? errno : 0;
+		KF_ASSERT(!r, "query: %s; " KF_Q_FMT, kf_errname(err), KF_Q_ARGS(&q));
+		kf_check_answer(&e, &q);
+	}
+	kf_end();
+	kf_env_free(&e);
+	kf_assert_no_leaks();
+}
+
 static const struct kvmtrap_test tests[] = {
 	KVMTRAP_TEST(test_fuzz_query),
 	KVMTRAP_TEST(test_fuzz_native_list),
@@ -2558,6 +2656,7 @@ static const struct kvmtrap_test tests[] = {
 	KVMTRAP_TEST(test_fuzz_forward_answers),
 	KVMTRAP_TEST(test_fuzz_guest_calls),
 	KVMTRAP_TEST(test_fuzz_aarch32_calls),
+	KVMTRAP_TEST(test_fuzz_enable_cap),
 };
 
 int main(void)
