@@ -1846,7 +1846,10 @@ static uint32_t kf_prog_id(int fd)
 	return info.id;
 }
 
-/* The kvm_trap links that exist on the host, whoever holds them. */
+/*
+ * The kvm_trap links on the host, whoever holds them, that name a VM this
+ * process created: all the test's, none of another suite's.
+ */
 static int kf_count_kvm_trap_links(void)
 {
 	__u32 id = 0;
@@ -1860,7 +1863,8 @@ static int kf_count_kvm_trap_links(void)
 		if (fd < 0)
 			continue;	/* gone meanwhile */
 		if (!bpf_link_get_info_by_fd(fd, &info, &len) &&
-		    info.type == BPF_LINK_TYPE_KVM_TRAP)
+		    info.type == BPF_LINK_TYPE_KVM_TRAP &&
+		    info.kvm_trap.vm_pid == (uint32_t)getpid())
 			n++;
 		close(fd);
 	}
@@ -1937,6 +1941,12 @@ static void test_fuzz_links(void)
 	}
 	kf_end();
 
+	/* The walk sees each link we hold, live, detached or defunct... */
+	for (i = 0, r = 0; i < KF_MAX_LINKS; i++)
+		r += s.l[i].fd >= 0;
+	KF_ASSERT(kf_count_kvm_trap_links() == r,
+		  "%d kvm_trap links of ours on the host, %d fds held",
+		  kf_count_kvm_trap_links(), r);
 	for (i = 0; i < KF_MAX_LINKS; i++)
 		if (s.l[i].fd >= 0)
 			close(s.l[i].fd);
@@ -1967,6 +1977,7 @@ static void test_fuzz_links(void)
 	kf_guest_call(&ctl, &c, &q, &x);
 	kf_env_free(&ctl);
 
+	/* ... and none once they are closed. */
 	r = kf_count_kvm_trap_links();
 	KF_ASSERT(!r, "%d kvm_trap links left after the test", r);
 	kf_assert_no_leaks();
