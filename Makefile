@@ -669,7 +669,7 @@ $(HOST_TESTS_OUT)/%: $(TOP)/selftests/host/%.c $(HOST_TEST_DEPS) \
 # Running the VM.
 
 VMRUN = $(TOP)/scripts/vm-run.sh --arch $(KARCH) --kernel $(KIMAGE) \
-	--initramfs $(INITRAMFS) --timeout $(TIMEOUT)
+	--initramfs $(INITRAMFS) --timeout $(TIMEOUT) --time-scale $(TIME_SCALE)
 
 # make check: the host tests once, then each architecture of ARCHS in a make
 # of its own (check-arch: build it, boot once per mode), then the total of
@@ -716,7 +716,7 @@ stress: initramfs
 	$(if $(filter arm64,$(KARCH)),,$(error make stress runs on arm64 only (the torture's guest is A64)))
 	$(Q)start=$$(date +%s); \
 	VMRUN="$(TOP)/scripts/vm-run.sh --arch $(KARCH) --kernel $(KIMAGE) --initramfs $(INITRAMFS) \
-		--timeout $$((2 * $(STRESS_TEST_TIMEOUT) + 600))" \
+		--timeout $$((2 * $(STRESS_TEST_TIMEOUT) + 600)) --time-scale $(TIME_SCALE)" \
 		KVMTRAP_TEST_TIMEOUT=$(STRESS_TEST_TIMEOUT) SUITES=stress VM_ENV="$(STRESS_ENV)" \
 		$(TOP)/scripts/check.sh vm $(KARCH) $(KOBJ)/kvmtrap-version \
 		$(B)/stress-$(KFLAVOUR) $(MODES); st=$$?; \

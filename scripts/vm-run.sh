@@ -27,9 +27,13 @@
 #   --quiet                           do not echo the job's output
 #   --icount                          one vCPU, -icount shift=0: the virtual
 #                                     clock counts instructions (make bench)
+#   --time-scale N                    how much slower than the default kernel
+#                                     this one runs (the debug kernel: 3); the
+#                                     VM exports it as KVMTRAP_TIME_SCALE and
+#                                     the tests stretch their own deadlines
 set -uo pipefail
 
-kernel= initrd= arch=arm64 mode= log= tmo=1200 shell=0 quiet=0 icount=0
+kernel= initrd= arch=arm64 mode= log= tmo=1200 shell=0 quiet=0 icount=0 scale=1
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) kernel=$2; shift 2 ;;
@@ -41,6 +45,7 @@ while [ $# -gt 0 ]; do
 	--shell) shell=1; shift ;;
 	--quiet) quiet=1; shift ;;
 	--icount) icount=1; shift ;;
+	--time-scale) scale=$2; shift 2 ;;
 	--) shift; break ;;
 	-*) echo "vm-run: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
@@ -103,7 +108,7 @@ cat "$initrd" "$tmp/job.cpio.gz" >"$tmp/initrd"
 # a parallel kernel build).  120 s still reports a CPU stuck in the trap
 # path well within a test's time limit.
 append="console=$console loglevel=5 panic=-1${modearg:+ $modearg} kvmtrap.mode=$mode"
-append="$append rcupdate.rcu_cpu_stall_timeout=120"
+append="$append rcupdate.rcu_cpu_stall_timeout=120 kvmtrap.time_scale=$scale"
 [ $shell = 1 ] && append="$append kvmtrap.shell"
 cpus=(-smp 2)
 # One instruction, one virtual nanosecond; a second vCPU would share the

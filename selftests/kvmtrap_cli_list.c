@@ -247,7 +247,7 @@ static char *lines_with_prefix(const char *text, const char *prefix)
 /* A link that its last unpin released goes shortly after (a workqueue). */
 static void wait_link_freed(uint32_t id)
 {
-	uint64_t deadline = now_ms() + 10 * 1000;
+	uint64_t deadline = now_ms() + kt_deadline_ms(10 * 1000);
 	struct bpf_link_info info;
 
 	while (link_info_by_id(id, &info) != -ENOENT) {

@@ -38,7 +38,7 @@
 #define CALLS		"/usr/share/kvmtrap/demo.calls"
 #define POLICIES	"/usr/share/kvmtrap/demo.policies"
 #define PIN_ROOT	"/sys/fs/bpf/kvmtrap"
-#define TIMEOUT_S	120
+#define TIMEOUT_S	(kt_deadline_ms(180000) / 1000)
 
 #define NS		UINT64_MAX	/* SMCCC_RET_NOT_SUPPORTED */
 #define EXIT_MISMATCH	3		/* kvmtrap-vmm: not as predicted */

@@ -512,7 +512,7 @@ static uint64_t now_ms(void)
 /* Wait for the guest to have made @n calls; it runs until told to stop. */
 static void wait_calls(volatile uint64_t *done, uint64_t n)
 {
-	uint64_t deadline = now_ms() + 120 * 1000;
+	uint64_t deadline = now_ms() + kt_deadline_ms(120 * 1000);
 
 	while (*done < n) {
 		TEST_ASSERT(now_ms() < deadline,

@@ -28,9 +28,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kvmtrap_test.h"
+
 #define KVMTRAP_BIN	"/usr/sbin/kvmtrap"
 #define BPFTOOL_BIN	"/usr/sbin/bpftool"
-#define CLI_TIMEOUT_MS	120000
+/* A command's time limit: 2 minutes on the default kernel. */
+#define CLI_TIMEOUT_MS	kt_deadline_ms(120000)
 
 /*
  * TEST_ASSERT() turns a failure into a skip when errno happens to be

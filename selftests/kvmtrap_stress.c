@@ -640,7 +640,7 @@ static void st_stats(struct st_vm *v, struct kvmtrap_stats *s)
 static void test_torture(void)
 {
 	uint64_t calls = env_u64("KVMTRAP_STRESS_CALLS", 60000);
-	uint64_t limit_s = env_u64("KVMTRAP_STRESS_SECONDS", 600);
+	uint64_t limit_s = env_u64("KVMTRAP_STRESS_SECONDS", kt_deadline_ms(900000) / 1000);
 	uint64_t t0, ms, total, report = 10000;
 	struct st_vm a = {}, b = {};
 	struct st_cycles c = {};

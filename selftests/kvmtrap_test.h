@@ -86,4 +86,18 @@ static inline int kvmtrap_run_tests(const struct kvmtrap_test *tests,
 	return 0;
 }
 
+/*
+ * A test's own deadline of @ms on the default kernel, stretched by
+ * KVMTRAP_TIME_SCALE (the VM's /init exports it: 3 on the debug kernel),
+ * so that a slow kernel or a loaded machine gives a slow pass rather than
+ * a false failure.  Deadlines end hangs; they do not judge speed.
+ */
+static inline unsigned long kt_deadline_ms(unsigned long ms)
+{
+	const char *v = getenv("KVMTRAP_TIME_SCALE");
+	unsigned long scale = v ? strtoul(v, NULL, 10) : 1;
+
+	return ms * (scale ? scale : 1);
+}
+
 #endif /* KVMTRAP_TEST_H */

@@ -393,7 +393,7 @@ uint64_t vmm_loop_done(struct vmm *v)
 /* Wait until the looping guest has made @n calls. */
 uint64_t vmm_wait_calls(struct vmm *v, uint64_t n)
 {
-	uint64_t deadline = now_ms() + 120 * 1000, done;
+	uint64_t deadline = now_ms() + kt_deadline_ms(120 * 1000), done;
 
 	while ((done = vmm_loop_done(v)) < n) {
 		CHECK(now_ms() < deadline,

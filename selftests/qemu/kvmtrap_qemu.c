@@ -45,7 +45,7 @@
 #define LINUX_MEM	"256"
 #define POLICIES	"/usr/lib/kvmtrap/policies"
 #define PIN_ROOT	"/sys/fs/bpf/kvmtrap"
-#define QEMU_TIMEOUT_MS	120000
+#define QEMU_TIMEOUT_MS	kt_deadline_ms(120000)
 
 #define ARG1		0x1111ull
 #define ARG2		0x2222ull
@@ -275,7 +275,7 @@ static char *qemu_run_guest(struct qemu *q, int nth)
 
 static void qemu_quit(struct qemu *q)
 {
-	uint64_t deadline = now_ms() + 30000;
+	uint64_t deadline = now_ms() + kt_deadline_ms(30000);
 	int status;
 
 	qemu_cmd(q, "quit");
