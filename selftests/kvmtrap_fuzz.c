@@ -93,15 +93,6 @@ static struct {
 	}								\
 } while (0)
 
-static uint64_t splitmix64(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
 static uint64_t kf_rand(void)
 {
 	kf.s ^= kf.s >> 12;
@@ -186,7 +177,7 @@ static void kf_begin(const char *name, unsigned int default_iters)
 	for (p = name; *p; p++)
 		h = (h ^ (uint8_t)*p) * 0x100000001b3ull;
 	x = kf_seed ^ h;
-	kf.s = splitmix64(&x) | 1;
+	kf.s = kt_splitmix64(&x) | 1;
 	kf.name = name;
 	kf.iters = kf_iters_env ?: default_iters;
 	clock_gettime(CLOCK_MONOTONIC, &kf.start);
@@ -2320,6 +2311,19 @@ static void kf_count_offered(struct kt_stats *want, const struct kt_call *c,
 	}
 }
 
+/* A guest call made: its outcome counted, and what the statistics owe. */
+static void kf_tally(struct kt_stats *want, const struct kt_call *c,
+		     const struct kvm_trap_query *q, const struct kf_expect *x)
+{
+	char label[64];
+
+	snprintf(label, sizeof(label), "%s_%s%s", kf_stage_str(q->stage),
+		 kf_verdict_str(q->verdict),
+		 q->out_flags & KVM_TRAP_QUERY_REFUSED ? "_refused" : "");
+	kf_count(label);
+	kf_count_offered(want, c, q, x);
+}
+
 /* ---- 6. random guest calls against KVM_TRAP_QUERY ---- */
 
 static void test_fuzz_guest_calls(void)
@@ -2329,7 +2333,6 @@ static void test_fuzz_guest_calls(void)
 	struct kf_expect x;
 	struct kf_env e;
 	struct kt_call c;
-	char label[32];
 
 	kf_begin(__func__, 5000);
 	kf_env_init(&e, true);
@@ -2344,12 +2347,7 @@ static void test_fuzz_guest_calls(void)
 			continue;
 		}
 		kf_guest_call(&e, &c, &q, &x);
-		snprintf(label, sizeof(label), "%s_%s%s", kf_stage_str(q.stage),
-			 kf_verdict_str(q.verdict),
-			 q.out_flags & KVM_TRAP_QUERY_REFUSED ? "_refused" : "");
-		kf_count(label);
-
-		kf_count_offered(&want, &c, &q, &x);
+		kf_tally(&want, &c, &q, &x);
 	}
 	kf_end();
 	kt_assert_stats(e.vm, want.pass, want.handled, want.forward, want.deny,
@@ -2513,7 +2511,6 @@ static void test_fuzz_aarch32_calls(void)
 	struct kf_expect x;
 	struct kf_env e;
 	struct kt_call c;
-	char label[40];
 	int i, r, err;
 
 	if (!kvm_has_cap(KVM_CAP_ARM_EL1_32BIT)) {
@@ -2550,11 +2547,7 @@ static void test_fuzz_aarch32_calls(void)
 			continue;
 		}
 		kf_a32_call(&e, &c, &q, kf_below(16));
-		snprintf(label, sizeof(label), "%s_%s%s", kf_stage_str(q.stage),
-			 kf_verdict_str(q.verdict),
-			 q.out_flags & KVM_TRAP_QUERY_REFUSED ? "_refused" : "");
-		kf_count(label);
-		kf_count_offered(&want, &c, &q, &x);
+		kf_tally(&want, &c, &q, &x);
 	}
 	kf_end();
 	kt_assert_stats(e.vm, want.pass, want.handled, want.forward, want.deny,
@@ -2687,7 +2680,7 @@ int main(void)
 		/* Taken once, here: every test of this run shares it. */
 		clock_gettime(CLOCK_REALTIME, &ts);
 		x = (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-		kf_seed = splitmix64(&x);
+		kf_seed = kt_splitmix64(&x);
 	}
 	if (n && *n) {
 		errno = 0;

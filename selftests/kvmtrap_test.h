@@ -13,6 +13,7 @@
 #ifndef KVMTRAP_TEST_H
 #define KVMTRAP_TEST_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,20 @@ static inline int kvmtrap_run_tests(const struct kvmtrap_test *tests,
 	}
 	ksft_finished();
 	return 0;
+}
+
+/*
+ * splitmix64: the next number of the stream whose state is *@x.  The
+ * random tests (kvmtrap_stress, kvmtrap_fuzz) derive their streams from
+ * one printed seed with it, so that a run can be replayed.
+ */
+static inline uint64_t kt_splitmix64(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
 }
 
 /*
