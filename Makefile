@@ -83,7 +83,8 @@ KFRAGS   := $(KCONFIGS)/common.config $(KCONFIGS)/$(KARCH).config $(KCONFIGS)/de
 # times slower under emulation (measured: kvmtrap_cli went past 300 s with
 # a parallel build on the same 2 cores): three times the time, so that a
 # slow machine gives a slow pass rather than a false failure.  A whole boot
-# of make check took 55 min (VHE) under that load: each boot gets 2 hours.
+# of make check ran past 60 min (VHE) under that load, its last suite
+# unfinished: each boot gets 2 hours.
 TIME_SCALE := 3
 TIMEOUT  ?= 7200
 else ifeq ($(KFLAVOUR),rt)
