@@ -715,8 +715,13 @@ STRESS_ENV = $(strip $(if $(STRESS_CALLS),KVMTRAP_STRESS_CALLS=$(STRESS_CALLS)) 
 	$(if $(STRESS_VMS),KVMTRAP_STRESS_VMS=$(STRESS_VMS)) \
 	$(if $(FUZZ_ITERS),KVMTRAP_FUZZ_ITERS=$(FUZZ_ITERS)) \
 	$(if $(STRESS_SEED),KVMTRAP_STRESS_SEED=$(STRESS_SEED) KVMTRAP_FUZZ_SEED=$(STRESS_SEED)))
+# Refused before anything is built for another architecture.
+ifneq ($(filter stress,$(MAKECMDGOALS)),)
+ifneq ($(KARCH),arm64)
+$(error make stress runs on arm64 only (the torture's guest is A64))
+endif
+endif
 stress: initramfs
-	$(if $(filter arm64,$(KARCH)),,$(error make stress runs on arm64 only (the torture's guest is A64)))
 	$(Q)start=$$(date +%s); \
 	VMRUN="$(TOP)/scripts/vm-run.sh --arch $(KARCH) --kernel $(KIMAGE) --initramfs $(INITRAMFS) \
 		--timeout $$((2 * $(STRESS_TEST_TIMEOUT) + 600)) --time-scale $(TIME_SCALE)" \
