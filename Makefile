@@ -198,7 +198,7 @@ LOADER_OUT  := $(AF)/loader
 HOST_TESTS_OUT := $(B)/host/tests
 
 # Upstream KVM selftests run in the VM as a regression gate.
-KVM_TESTS := aarch64/hypercalls aarch64/smccc_filter aarch64/psci_test \
+KVM_TESTS := aarch64/hypercalls aarch64/smccc_filter aarch64/psci_test aarch64/kvm_trap_test \
 	aarch64/vcpu_width_config kvm_create_max_vcpus set_memory_region_test \
 	kvm_binary_stats_test guest_print_test
 
