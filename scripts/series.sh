@@ -51,7 +51,7 @@ pristine=$(git rev-parse -q --verify 'pristine^{commit}') ||
 	die "$src has no pristine tag"
 
 # The overlay files and patch files of kernel-tree.sh, each to be used.
-declare -A want_file=() used_file=() used_patch=()
+declare -A want_file=() used_file=() used_patch=() withheld=()
 while IFS= read -r -d '' f; do
 	rel=${f#"$top/"}
 	case "$rel" in
@@ -116,6 +116,7 @@ while read -r verb args; do
 		git apply --cached --whitespace=nowarn "${inc[@]}" "$top/$p" ||
 			die "patch $slug: $p does not apply"
 		used_patch[$p]=1
+		unset "withheld[$p]"
 		;;
 	file)
 		[ -n "${want_file[$1]:-}" ] || die "patch $slug: $1 is no overlay file"
@@ -126,6 +127,20 @@ while read -r verb args; do
 		*) add_blob "$1" "$1" ;;
 		esac
 		;;
+	withhold)
+		p=$1
+		shift
+		inc=()
+		for f in "$@"; do inc+=("--include=$f"); done
+		case "$p" in
+		series/patches/*) ;;
+		*) die "patch $slug: withhold $p: only series/patches files are withheld" ;;
+		esac
+		[ -f "$top/$p" ] || die "$p: no such file"
+		git apply --cached -R --whitespace=nowarn "${inc[@]}" "$top/$p" ||
+			die "patch $slug: withholding $p ${*:-} fails: $p no longer matches what the earlier pieces give"
+		withheld[$p]=$slug
+		;;
 	copy) add_blob "$1" "$2" ;;
 	new) add_blob "series/files/$1" "$1" ;;
 	extra) extra=1 seen_extra=1 ;;
@@ -134,6 +149,9 @@ while read -r verb args; do
 done <"$list"
 commit
 
+for p in "${!withheld[@]}"; do
+	die "patch ${withheld[$p]} withholds $p, which no later patch applies"
+done
 for f in "${!want_file[@]}"; do
 	[ -n "${used_file[$f]:-}" ] || die "overlay file $f is in no patch"
 done
