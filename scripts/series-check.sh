@@ -106,6 +106,8 @@ for p in "$series"/[0-9][0-9][0-9][0-9]-*.patch; do
 done
 [ ${#patches[@]} -gt 0 ] || die "no patches in $series (make series)"
 
+# A log of an earlier run with other patches would read as this run's.
+rm -f "$work"/[0-9][0-9][0-9][0-9]-*.log
 printf '%-4s %-8s %-7s %-30s %s\n' patch archs build checkpatch subject >"$report"
 t0=$SECONDS
 i=0

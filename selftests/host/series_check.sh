@@ -51,10 +51,10 @@ am=$tmp/am
 		sed -n 's|^diff --git a/\([^ ]*\) b/.*|/\1|p' | sort -u) &&
 	git -C "$am" -c advice.detachedHead=false checkout -q pristine &&
 	git -C "$am" -c user.name=kvmtrap -c user.email=kvmtrap@invalid \
-		am -q --no-3way "${patches[@]}"
+		am -q --no-3way --whitespace=error "${patches[@]}"
 } >"$tmp/am.log" 2>&1
 st=$?
-result $st "git am applies the ${#patches[@]} patches to the pristine tree" "$tmp/am.log"
+result $st "git am applies the ${#patches[@]} patches to the pristine tree, without whitespace errors" "$tmp/am.log"
 
 want=$(sed -n 's/^Series head tree: //p' "$tmp/series/BASE")
 have=$(git -C "$am" rev-parse -q --verify 'HEAD^{tree}' 2>/dev/null)
