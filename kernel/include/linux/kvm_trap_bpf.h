@@ -3,10 +3,10 @@
  * kvm_trap_bpf.h: kvmtrap, per-VM BPF programs that decide what happens to
  * the guest hypervisor calls KVM does not handle natively.
  *
- * The generic part (program type, link, per-VM program list, statistics)
- * lives in virt/kvm/kvm_trap_bpf.c; each architecture builds the context of
- * a trapped call, runs kvm_trap_bpf_run() (linux/kvm_trap_bpf_run.h) and
- * applies the verdict.
+ * The generic part is the program type (virt/kvm/kvm_trap_prog.c) and the
+ * link, per-VM program list and statistics (virt/kvm/kvm_trap_bpf.c); each
+ * architecture builds the context of a trapped call, runs
+ * kvm_trap_bpf_run() (linux/kvm_trap_bpf_run.h) and applies the verdict.
  */
 #ifndef __LINUX_KVM_TRAP_BPF_H
 #define __LINUX_KVM_TRAP_BPF_H
